@@ -1,0 +1,894 @@
+//! The streaming engine: bytes in, [`ErrorEvent`]s out.
+//!
+//! Lines are split with `memchr`. While no trace is open in a source, the
+//! engine does not look at lines one by one: it searches the buffer for the
+//! few literals every Python trace must contain ([`ANCHORS`]) and only counts
+//! the newlines it skips. At an anchor it steps back a few lines (so the log
+//! line that introduced the trace, and container pieces of a split line, are
+//! seen), then follows the source line by line until every trace in it has
+//! ended. This keeps scanning close to the speed of `wc -l` on ordinary logs.
+//!
+//! Each source keeps separate state per container stream (stdout/stderr of
+//! Docker and CRI logs) and, inside a stream, per writer when the lines carry
+//! a per-line prefix with a pid, thread or request id (see [`crate::prefix`]).
+//! The engine never reads a clock: callers pass the time in, so following a
+//! live stream and scanning a file are the same code.
+
+use std::collections::{HashMap, VecDeque};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use memchr::{memchr, memchr_iter, memrchr};
+
+use crate::assemble::{self, State, Verdict};
+use crate::event::{ErrorEvent, EventKind, Exception, Language, SourceId, Span};
+use crate::fingerprint::{self, FINGERPRINT_VERSION};
+use crate::framing::{self, Channel};
+use crate::json_record;
+use crate::prefix::Prefix;
+use crate::python;
+
+/// Literals of which every Python trace line that can start an event holds at least one.
+pub const ANCHORS: [&str; 4] =
+    ["Traceback (most recent call last)", "Stack (most recent call last)", "File \"", "File \\\""];
+
+/// How many earlier lines the engine looks at when it finds an anchor.
+const LOOKBACK_LINES: usize = 16;
+/// How much of a line an unrelated (not yet trace) line keeps for a possible intro.
+const RECENT_LINE_BYTES: usize = 8 * 1024;
+const RECENT_LINES: usize = 32;
+
+/// Limits that keep memory bounded whatever the input.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A trace with more lines is cut here and marked truncated.
+    pub max_event_lines: usize,
+    /// A trace with more bytes is cut here and marked truncated.
+    pub max_event_bytes: usize,
+    /// Longer lines are cut to this many bytes; the rest is counted and skipped.
+    pub max_line_bytes: usize,
+    /// When following a live stream, an open trace with no new line for this
+    /// long is considered complete.
+    pub idle_timeout_ms: u64,
+    /// Lines of other writers tolerated inside a trace whose lines carry a prefix.
+    pub max_foreign_lines: usize,
+    /// Open traces per source; beyond this the oldest is closed.
+    pub max_open_traces: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_event_lines: 2_000,
+            max_event_bytes: 512 * 1024,
+            max_line_bytes: 1024 * 1024,
+            idle_timeout_ms: 3_000,
+            max_foreign_lines: 1_000,
+            max_open_traces: 32,
+        }
+    }
+}
+
+/// Counters of what the engine has read from one source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    pub bytes: u64,
+    pub lines: u64,
+    /// Lines longer than [`Config::max_line_bytes`].
+    pub cut_lines: u64,
+    /// Bytes dropped from those lines.
+    pub cut_bytes: u64,
+    pub events: u64,
+}
+
+/// The streaming detector. Feed it bytes with [`Engine::push`], then call
+/// [`Engine::finish`] at the end of each source (and [`Engine::poll`] now and
+/// then when following live input).
+pub struct Engine {
+    config: Config,
+    anchors: AhoCorasick,
+    sources: HashMap<SourceId, SourceState>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Config::default())
+    }
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Engine {
+        let anchors = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(ANCHORS)
+            .expect("anchor automaton");
+        Engine { config, anchors, sources: HashMap::new() }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Feeds the next bytes of `source`. `now_ms` is any monotonic clock in
+    /// milliseconds (used only for [`Config::idle_timeout_ms`]). Completed
+    /// events are appended to `out` in the order they complete.
+    pub fn push(&mut self, source: SourceId, data: &[u8], now_ms: u64, out: &mut Vec<ErrorEvent>) {
+        let state = self.sources.entry(source).or_insert_with(|| SourceState::new(source));
+        let mut ctx = Ctx { config: &self.config, anchors: &self.anchors, now_ms, out };
+        state.push(data, &mut ctx);
+    }
+
+    /// Ends `source`: a final line without a newline is processed and every open
+    /// trace is closed.
+    pub fn finish(&mut self, source: SourceId, now_ms: u64, out: &mut Vec<ErrorEvent>) -> SourceStats {
+        let Some(mut state) = self.sources.remove(&source) else {
+            return SourceStats::default();
+        };
+        let mut ctx = Ctx { config: &self.config, anchors: &self.anchors, now_ms, out };
+        state.finish(&mut ctx);
+        state.stats
+    }
+
+    /// Closes traces that saw no new line for [`Config::idle_timeout_ms`].
+    pub fn poll(&mut self, now_ms: u64, out: &mut Vec<ErrorEvent>) {
+        for state in self.sources.values_mut() {
+            let mut ctx = Ctx { config: &self.config, anchors: &self.anchors, now_ms, out };
+            state.close_idle(&mut ctx);
+        }
+    }
+
+    /// Counters for a source that has not been finished yet.
+    pub fn stats(&self, source: SourceId) -> SourceStats {
+        self.sources.get(&source).map(|s| s.stats).unwrap_or_default()
+    }
+
+    /// Runs the engine over one complete input and returns its events.
+    pub fn scan_bytes(config: Config, data: &[u8]) -> Vec<ErrorEvent> {
+        let mut engine = Engine::new(config);
+        let mut out = Vec::new();
+        engine.push(SourceId(0), data, 0, &mut out);
+        engine.finish(SourceId(0), 0, &mut out);
+        out
+    }
+}
+
+struct Ctx<'a> {
+    config: &'a Config,
+    anchors: &'a AhoCorasick,
+    now_ms: u64,
+    out: &'a mut Vec<ErrorEvent>,
+}
+
+/// A line as the application wrote it: container framing removed and split pieces joined.
+#[derive(Debug, Clone)]
+struct LogicalLine {
+    first: u64,
+    last: u64,
+    /// The physical lines, joined by `\n`.
+    raw: String,
+    content: String,
+}
+
+#[derive(Debug, Default)]
+struct ChannelState {
+    /// Pieces of a line the container runtime split.
+    partial: Option<LogicalLine>,
+    /// Recent lines that belong to no trace (intro candidates), oldest first.
+    recent: VecDeque<LogicalLine>,
+    open: Vec<OpenTrace>,
+}
+
+#[derive(Debug)]
+struct OpenTrace {
+    prefix: Option<Prefix>,
+    state: State,
+    first_line: u64,
+    last_line: u64,
+    intro: Option<LogicalLine>,
+    raw: Vec<String>,
+    content: Vec<String>,
+    /// Blank lines waiting for a chain sentence to confirm them.
+    held: Vec<LogicalLine>,
+    bytes: usize,
+    foreign: usize,
+    last_activity_ms: u64,
+    truncated: bool,
+}
+
+impl OpenTrace {
+    fn take(&mut self, line: LogicalLine, content: String, now_ms: u64) {
+        for held in std::mem::take(&mut self.held) {
+            let c = self.strip(&held.content).unwrap_or_default();
+            self.push_line(held, c);
+        }
+        self.push_line(line, content);
+        self.last_activity_ms = now_ms;
+        self.foreign = 0;
+    }
+
+    fn push_line(&mut self, line: LogicalLine, content: String) {
+        self.bytes += line.raw.len() + 1;
+        self.last_line = line.last;
+        self.raw.push(line.raw);
+        self.content.push(content);
+    }
+
+    fn strip(&self, content: &str) -> Option<String> {
+        match &self.prefix {
+            None => Some(content.to_string()),
+            Some(p) => p
+                .strip(content.as_bytes())
+                .map(|c| String::from_utf8_lossy(c).into_owned()),
+        }
+    }
+
+    fn over_limits(&self, config: &Config) -> bool {
+        self.raw.len() >= config.max_event_lines || self.bytes >= config.max_event_bytes
+    }
+}
+
+struct SourceState {
+    id: SourceId,
+    /// An incomplete last line, waiting for its newline (capped).
+    carry: Vec<u8>,
+    carry_cut: u64,
+    /// Physical lines completed so far (the number of the last line read).
+    line_no: u64,
+    /// The last line looked at one by one; lookback never goes before it.
+    processed_upto: u64,
+    /// The last lines of the previous buffer, for lookback across `push` calls.
+    history: VecDeque<(u64, Vec<u8>)>,
+    channels: [ChannelState; 3],
+    stats: SourceStats,
+}
+
+fn channel_index(c: Channel) -> usize {
+    match c {
+        Channel::Plain => 0,
+        Channel::Stdout => 1,
+        Channel::Stderr => 2,
+    }
+}
+
+const CHANNELS: [Channel; 3] = [Channel::Plain, Channel::Stdout, Channel::Stderr];
+
+impl SourceState {
+    fn new(id: SourceId) -> SourceState {
+        SourceState {
+            id,
+            carry: Vec::new(),
+            carry_cut: 0,
+            line_no: 0,
+            processed_upto: 0,
+            history: VecDeque::new(),
+            channels: Default::default(),
+            stats: SourceStats::default(),
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.channels.iter().any(|c| !c.open.is_empty())
+    }
+
+    fn push(&mut self, mut data: &[u8], ctx: &mut Ctx<'_>) {
+        self.stats.bytes += data.len() as u64;
+        if !self.carry.is_empty() || self.carry_cut > 0 {
+            match memchr(b'\n', data) {
+                None => {
+                    self.extend_carry(data, ctx.config);
+                    return;
+                }
+                Some(i) => {
+                    self.extend_carry(&data[..i], ctx.config);
+                    let mut line = std::mem::take(&mut self.carry);
+                    line.push(b'\n');
+                    self.note_cut_line();
+                    self.region(&line, ctx);
+                    data = &data[i + 1..];
+                }
+            }
+        }
+        let (complete, tail) = match memrchr(b'\n', data) {
+            Some(i) => data.split_at(i + 1),
+            None => (&data[..0], data),
+        };
+        self.region(complete, ctx);
+        self.extend_carry(tail, ctx.config);
+    }
+
+    fn extend_carry(&mut self, bytes: &[u8], config: &Config) {
+        let room = config.max_line_bytes.saturating_sub(self.carry.len());
+        let keep = bytes.len().min(room);
+        self.carry.extend_from_slice(&bytes[..keep]);
+        self.carry_cut += (bytes.len() - keep) as u64;
+    }
+
+    fn note_cut_line(&mut self) {
+        if self.carry_cut > 0 {
+            self.stats.cut_lines += 1;
+            self.stats.cut_bytes += self.carry_cut;
+            self.carry_cut = 0;
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.carry.is_empty() || self.carry_cut > 0 {
+            let mut line = std::mem::take(&mut self.carry);
+            line.push(b'\n');
+            self.note_cut_line();
+            self.region(&line, ctx);
+        }
+        for ch in 0..CHANNELS.len() {
+            if let Some(partial) = self.channels[ch].partial.take() {
+                self.logical_line(ch, partial, ctx);
+            }
+            for trace in std::mem::take(&mut self.channels[ch].open) {
+                self.close(ch, trace, true, ctx);
+            }
+        }
+    }
+
+    fn close_idle(&mut self, ctx: &mut Ctx<'_>) {
+        let timeout = ctx.config.idle_timeout_ms;
+        for ch in 0..CHANNELS.len() {
+            let open = std::mem::take(&mut self.channels[ch].open);
+            for trace in open {
+                if ctx.now_ms.saturating_sub(trace.last_activity_ms) >= timeout {
+                    self.close(ch, trace, true, ctx);
+                } else {
+                    self.channels[ch].open.push(trace);
+                }
+            }
+        }
+    }
+
+    /// Processes complete lines (each ends with `\n`).
+    fn region(&mut self, buf: &[u8], ctx: &mut Ctx<'_>) {
+        let mut pos = 0;
+        while pos < buf.len() {
+            if !self.active() {
+                for c in &mut self.channels {
+                    c.partial = None;
+                }
+                let Some(m) = ctx.anchors.find(&buf[pos..]) else {
+                    let rest = &buf[pos..];
+                    self.remember_tail(rest);
+                    self.advance_lines(memchr_iter(b'\n', rest).count() as u64);
+                    return;
+                };
+                let anchor = pos + m.start();
+                let line_start = memrchr(b'\n', &buf[pos..anchor]).map_or(pos, |i| pos + i + 1);
+                let skipped = memchr_iter(b'\n', &buf[pos..line_start]).count() as u64;
+                self.lookback(&buf[pos..line_start], skipped, ctx);
+                self.advance_lines(skipped);
+                self.history.clear();
+                pos = line_start;
+            }
+            let end = pos + memchr(b'\n', &buf[pos..]).expect("region lines end with a newline");
+            self.line_no += 1;
+            self.stats.lines += 1;
+            self.processed_upto = self.line_no;
+            let line = &buf[pos..end];
+            self.physical_line(line, self.line_no, false, ctx);
+            pos = end + 1;
+        }
+    }
+
+    fn advance_lines(&mut self, n: u64) {
+        self.line_no += n;
+        self.stats.lines += n;
+    }
+
+    /// Keeps the last lines of a skipped buffer so that an anchor at the start
+    /// of the next buffer can still look back at them.
+    fn remember_tail(&mut self, skipped: &[u8]) {
+        let total = memchr_iter(b'\n', skipped).count();
+        let mut end = skipped.len();
+        let mut lines = Vec::new();
+        let mut bytes = 0;
+        while end > 0 && lines.len() < LOOKBACK_LINES {
+            let start = memrchr(b'\n', &skipped[..end - 1]).map_or(0, |i| i + 1);
+            let line = &skipped[start..end - 1];
+            bytes += line.len();
+            if bytes > RECENT_LINE_BYTES * LOOKBACK_LINES {
+                break;
+            }
+            lines.push(line.to_vec());
+            end = start;
+        }
+        if lines.len() < total {
+            // The saved lines must be contiguous with what follows.
+            self.history.clear();
+        }
+        let first_no = self.line_no + (total - lines.len()) as u64 + 1;
+        for (i, line) in lines.into_iter().rev().enumerate() {
+            self.history.push_back((first_no + i as u64, line));
+        }
+        while self.history.len() > LOOKBACK_LINES {
+            self.history.pop_front();
+        }
+    }
+
+    /// Feeds the lines just before an anchor (from `skipped`, whose `count`
+    /// lines follow `self.line_no`, and from the saved history) as context only.
+    fn lookback(&mut self, skipped: &[u8], count: u64, ctx: &mut Ctx<'_>) {
+        let mut lines: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut end = skipped.len();
+        let mut no = self.line_no + count;
+        while end > 0 && lines.len() < LOOKBACK_LINES {
+            let start = memrchr(b'\n', &skipped[..end - 1]).map_or(0, |i| i + 1);
+            lines.push((no, skipped[start..end - 1].to_vec()));
+            no -= 1;
+            end = start;
+        }
+        while lines.len() < LOOKBACK_LINES {
+            match self.history.pop_back() {
+                Some((n, line)) if n <= no && n > self.processed_upto => {
+                    lines.push((n, line));
+                    no = n - 1;
+                }
+                Some(_) => continue,
+                None => break,
+            }
+        }
+        for (n, line) in lines.into_iter().rev() {
+            if n > self.processed_upto {
+                self.physical_line(&line, n, true, ctx);
+            }
+        }
+    }
+
+    fn physical_line(&mut self, line: &[u8], no: u64, context_only: bool, ctx: &mut Ctx<'_>) {
+        let mut line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > ctx.config.max_line_bytes {
+            self.stats.cut_lines += 1;
+            self.stats.cut_bytes += (line.len() - ctx.config.max_line_bytes) as u64;
+            line = &line[..ctx.config.max_line_bytes];
+        }
+        let unframed = framing::unframe(line);
+        let ch = channel_index(unframed.channel);
+        let raw = String::from_utf8_lossy(line).into_owned();
+        let text = String::from_utf8_lossy(&unframed.text);
+        let channel = &mut self.channels[ch];
+        let logical = match channel.partial.take() {
+            Some(mut p) => {
+                p.last = no;
+                p.raw.push('\n');
+                p.raw.push_str(&raw);
+                if p.content.len() + text.len() <= ctx.config.max_line_bytes {
+                    p.content.push_str(&text);
+                }
+                p
+            }
+            None => LogicalLine { first: no, last: no, raw, content: text.into_owned() },
+        };
+        if unframed.partial {
+            channel.partial = Some(logical);
+            return;
+        }
+        if context_only {
+            remember(channel, logical);
+            return;
+        }
+        self.logical_line(ch, logical, ctx);
+    }
+
+    fn logical_line(&mut self, ch: usize, line: LogicalLine, ctx: &mut Ctx<'_>) {
+        // 1. A trace whose lines carry a prefix takes the lines with that prefix.
+        let mut i = 0;
+        while i < self.channels[ch].open.len() {
+            let route = {
+                let trace = &self.channels[ch].open[i];
+                match &trace.prefix {
+                    None => Route::Skip,
+                    Some(prefix) => match prefix.strip(line.content.as_bytes()) {
+                        Some(content) => Route::Offer(String::from_utf8_lossy(content).into_owned()),
+                        // A prefix seen on the header line only (`ERROR boom: Traceback …`)
+                        // followed by unprefixed frames: the prefix was an intro, not a format.
+                        None if !prefix.is_sibling(line.content.as_bytes())
+                            && trace.content.len() == 1
+                            && python::is_frame(&line.content) =>
+                        {
+                            Route::DropPrefix
+                        }
+                        None => Route::Foreign,
+                    },
+                }
+            };
+            let content = match route {
+                Route::Skip => {
+                    i += 1;
+                    continue;
+                }
+                Route::Offer(content) => content,
+                Route::DropPrefix => {
+                    self.channels[ch].open[i].prefix = None;
+                    line.content.clone()
+                }
+                Route::Foreign => {
+                    let trace = &mut self.channels[ch].open[i];
+                    trace.foreign += 1;
+                    if trace.foreign > ctx.config.max_foreign_lines {
+                        let trace = self.channels[ch].open.remove(i);
+                        self.close(ch, trace, false, ctx);
+                    } else {
+                        i += 1;
+                    }
+                    continue;
+                }
+            };
+            return match self.offer(ch, i, line.clone(), content, ctx) {
+                Offer::Taken => {}
+                Offer::Ended => self.free_line(ch, line, ctx),
+            };
+        }
+        // 2. Otherwise an open unprefixed trace of this stream decides.
+        if let Some(i) = self.channels[ch].open.iter().position(|t| t.prefix.is_none()) {
+            let content = line.content.clone();
+            if let Offer::Taken = self.offer(ch, i, line.clone(), content, ctx) {
+                return;
+            }
+        }
+        self.free_line(ch, line, ctx);
+    }
+
+    /// Offers a content line to open trace `i` of channel `ch` and applies the verdict.
+    fn offer(&mut self, ch: usize, i: usize, line: LogicalLine, content: String, ctx: &mut Ctx<'_>) -> Offer {
+        let trace = &mut self.channels[ch].open[i];
+        match trace.state.offer(&content) {
+            Verdict::Take => {
+                trace.take(line, content, ctx.now_ms);
+                if trace.over_limits(ctx.config) {
+                    let mut trace = self.channels[ch].open.remove(i);
+                    trace.truncated = true;
+                    self.close(ch, trace, false, ctx);
+                }
+                Offer::Taken
+            }
+            Verdict::Hold => {
+                trace.held.push(line);
+                trace.last_activity_ms = ctx.now_ms;
+                Offer::Taken
+            }
+            Verdict::End => {
+                let trace = self.channels[ch].open.remove(i);
+                self.close(ch, trace, false, ctx);
+                Offer::Ended
+            }
+            Verdict::Abandon => {
+                self.channels[ch].open.remove(i);
+                Offer::Ended
+            }
+        }
+    }
+
+    /// A line that belongs to no open trace: it may start one, be a JSON record
+    /// carrying one, or be an intro candidate for a later one.
+    fn free_line(&mut self, ch: usize, line: LogicalLine, ctx: &mut Ctx<'_>) {
+        let content = line.content.as_str();
+        let trimmed = content.trim_start();
+        if trimmed.starts_with('{') {
+            if let Some(found) = json_record::find_trace(trimmed.as_bytes()) {
+                let lines: Vec<&str> = found.text.lines().collect();
+                if let Some(event) = build_event(
+                    self.id,
+                    &lines,
+                    &[line.raw.as_str()],
+                    (line.first, line.last),
+                    found.intro,
+                    None,
+                    CHANNELS[ch].name().map(str::to_string),
+                    false,
+                ) {
+                    self.stats.events += 1;
+                    ctx.out.push(event);
+                }
+                return;
+            }
+            remember(&mut self.channels[ch], line);
+            return;
+        }
+        if let Some(header) = python::find_header(content) {
+            let prefix_text = &content[..header.prefix_len];
+            let suffix = &content[content.len() - header.suffix_len..];
+            let prefix = (!prefix_text.is_empty() || !suffix.is_empty())
+                .then(|| Prefix::new(prefix_text.as_bytes(), suffix.as_bytes()));
+            let own = content[header.prefix_len..content.len() - header.suffix_len].to_string();
+            let intro = self.take_intro(ch, &line, prefix.as_ref(), false);
+            self.open(ch, line, own, prefix, State::for_header(header.kind), intro, ctx);
+            return;
+        }
+        if let Some((prefix_len, suffix_len)) = python::find_frame(content) {
+            // Frames without a header: a `SyntaxError` report (location line with
+            // no function) or `traceback.print_stack()` output.
+            let own = content[prefix_len..content.len() - suffix_len].to_string();
+            let prefix = (prefix_len > 0 || suffix_len > 0).then(|| {
+                Prefix::new(content[..prefix_len].as_bytes(), content[content.len() - suffix_len..].as_bytes())
+            });
+            let (state, lenient) = if python::is_syntax_location(&own) {
+                (State::Syntax { lines: 0 }, false)
+            } else {
+                (State::StackFrames, true)
+            };
+            let intro = self.take_intro(ch, &line, prefix.as_ref(), lenient);
+            self.open(ch, line, own, prefix, state, intro, ctx);
+            return;
+        }
+        remember(&mut self.channels[ch], line);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        &mut self,
+        ch: usize,
+        line: LogicalLine,
+        content: String,
+        prefix: Option<Prefix>,
+        state: State,
+        intro: Option<LogicalLine>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        // A new trace of a writer that already has one open ends the old one.
+        let same_writer = self.channels[ch].open.iter().position(|t| match (&t.prefix, &prefix) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.identity() == b.identity(),
+            _ => false,
+        });
+        if let Some(i) = same_writer {
+            let old = self.channels[ch].open.remove(i);
+            self.close(ch, old, false, ctx);
+        }
+        if self.channels.iter().map(|c| c.open.len()).sum::<usize>() >= ctx.config.max_open_traces
+            && let Some((oc, _)) = self
+                .channels
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.open.is_empty())
+                .min_by_key(|(_, c)| c.open[0].last_activity_ms)
+        {
+            let oldest = self.channels[oc].open.remove(0);
+            self.close(oc, oldest, false, ctx);
+        }
+        let first_line = intro.as_ref().map_or(line.first, |l| l.first);
+        let mut trace = OpenTrace {
+            prefix,
+            state,
+            first_line,
+            last_line: line.last,
+            intro,
+            raw: Vec::new(),
+            content: Vec::new(),
+            held: Vec::new(),
+            bytes: 0,
+            foreign: 0,
+            last_activity_ms: ctx.now_ms,
+            truncated: false,
+        };
+        trace.take(line, content, ctx.now_ms);
+        self.channels[ch].open.push(trace);
+    }
+
+    /// The recent lines that introduced a trace starting at `line` (removed from
+    /// the recent lines): the log record right before it, which may span
+    /// several lines (`Task exception was never retrieved` + `future: …`).
+    /// `lenient` accepts any adjacent text line (for headerless stack dumps,
+    /// which programs print after a message of their own).
+    fn take_intro(
+        &mut self,
+        ch: usize,
+        line: &LogicalLine,
+        prefix: Option<&Prefix>,
+        lenient: bool,
+    ) -> Option<LogicalLine> {
+        let recent = &mut self.channels[ch].recent;
+        let window_start = line.first.saturating_sub(LOOKBACK_LINES as u64);
+        let content_of = |l: &LogicalLine| -> Option<String> {
+            match prefix {
+                None => Some(l.content.clone()),
+                Some(p) => p.strip(l.content.as_bytes()).map(|c| String::from_utf8_lossy(c).into_owned()),
+            }
+        };
+        // Candidates: recent lines of the same writer, newest first, each
+        // adjacent (in this writer's lines) to the one after it.
+        let mut chosen: Option<usize> = None;
+        let mut next_first = line.first;
+        let mut continuation_lines = 0;
+        for i in (0..recent.len()).rev() {
+            let r = &recent[i];
+            if r.last < window_start {
+                break;
+            }
+            let Some(content) = content_of(r) else {
+                if prefix.is_some() {
+                    continue; // another writer's line in between
+                }
+                break;
+            };
+            let adjacent = r.last + 1 == next_first || prefix.is_some() || ch != 0;
+            let usable = adjacent
+                && !content.trim().is_empty()
+                && !content.starts_with(' ')
+                && !content.starts_with('\t')
+                && python::find_header(&content).is_none();
+            if !usable {
+                break;
+            }
+            let record_start = prefix.is_some() || assemble::is_record_start(&content);
+            if record_start {
+                if assemble::looks_like_intro(&content) || prefix.is_some() || (lenient && continuation_lines == 0) {
+                    chosen = Some(i);
+                }
+                break;
+            }
+            if continuation_lines == 0 && (assemble::looks_like_intro(&content) || lenient) {
+                // The line right before may be the intro on its own (plain stderr).
+                chosen = Some(i);
+            }
+            continuation_lines += 1;
+            if continuation_lines > 4 {
+                break;
+            }
+            next_first = r.first;
+        }
+        let i = chosen?;
+        let mut lines: Vec<LogicalLine> = recent.drain(i..).collect();
+        if prefix.is_some() {
+            // Keep only the writer's own lines; lines of others stay recent.
+            let (own, others): (Vec<_>, Vec<_>) = lines.drain(..).partition(|l| content_of(l).is_some());
+            recent.extend(others);
+            lines = own;
+        }
+        let mut intro = lines.into_iter();
+        let mut merged = intro.next()?;
+        for l in intro {
+            merged.last = l.last;
+            merged.raw.push('\n');
+            merged.raw.push_str(&l.raw);
+            merged.content.push('\n');
+            merged.content.push_str(&l.content);
+        }
+        Some(merged)
+    }
+
+    /// Turns a finished trace into an event (or drops it when it holds no trace after all).
+    fn close(&mut self, ch: usize, trace: OpenTrace, at_end: bool, ctx: &mut Ctx<'_>) {
+        let complete = trace.state.is_complete();
+        let lines: Vec<&str> = trace.content.iter().map(String::as_str).collect();
+        let mut raw: Vec<&str> = Vec::with_capacity(trace.raw.len() + 1);
+        if let Some(intro) = &trace.intro {
+            raw.push(&intro.raw);
+        }
+        raw.extend(trace.raw.iter().map(String::as_str));
+        let intro_content = trace.intro.as_ref().map(|l| match &trace.prefix {
+            Some(p) => p
+                .strip(l.content.as_bytes())
+                .map_or_else(|| l.content.clone(), |c| String::from_utf8_lossy(c).into_owned()),
+            None => l.content.clone(),
+        });
+        let stream = stream_label(CHANNELS[ch], trace.prefix.as_ref());
+        let truncated = trace.truncated || (!complete && at_end);
+        if let Some(event) = build_event(
+            self.id,
+            &lines,
+            &raw,
+            (trace.first_line, trace.last_line),
+            intro_content,
+            Some(complete),
+            stream,
+            truncated,
+        ) {
+            self.stats.events += 1;
+            ctx.out.push(event);
+        }
+        // Held blank lines were not part of the trace: they are ordinary lines again.
+        for held in trace.held {
+            remember(&mut self.channels[ch], held);
+        }
+    }
+}
+
+enum Offer {
+    Taken,
+    Ended,
+}
+
+/// How a line relates to an open trace with a per-line prefix.
+enum Route {
+    /// The trace has no prefix.
+    Skip,
+    /// The line carries the trace's prefix; the content after it.
+    Offer(String),
+    /// The trace's "prefix" turned out to be an intro on the header line.
+    DropPrefix,
+    /// A line of another writer.
+    Foreign,
+}
+
+fn remember(channel: &mut ChannelState, mut line: LogicalLine) {
+    if line.content.trim().is_empty() {
+        // A blank line breaks adjacency but is never an intro.
+        channel.recent.clear();
+        return;
+    }
+    if line.raw.len() > RECENT_LINE_BYTES {
+        line.raw.truncate(floor_char_boundary(&line.raw, RECENT_LINE_BYTES));
+    }
+    if line.content.len() > RECENT_LINE_BYTES {
+        line.content.truncate(floor_char_boundary(&line.content, RECENT_LINE_BYTES));
+    }
+    channel.recent.push_back(line);
+    while channel.recent.len() > RECENT_LINES {
+        channel.recent.pop_front();
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn stream_label(channel: Channel, prefix: Option<&Prefix>) -> Option<String> {
+    let writer = prefix
+        .map(|p| String::from_utf8_lossy(p.identity()).trim().to_string())
+        .filter(|s| !s.is_empty());
+    match (channel.name(), writer) {
+        (None, None) => None,
+        (Some(c), None) => Some(c.to_string()),
+        (None, Some(w)) => Some(w),
+        (Some(c), Some(w)) => Some(format!("{c} {w}")),
+    }
+}
+
+/// Parses and fingerprints one assembled trace. `complete` is None for JSON
+/// records (always complete), else whether the exception line was seen.
+#[allow(clippy::too_many_arguments)]
+fn build_event(
+    source: SourceId,
+    content: &[&str],
+    raw: &[&str],
+    (first_line, last_line): (u64, u64),
+    intro: Option<String>,
+    complete: Option<bool>,
+    stream: Option<String>,
+    truncated: bool,
+) -> Option<ErrorEvent> {
+    let (kind, mut chain) = python::parse(content);
+    let last = chain.last_mut().expect("parse returns at least one exception");
+    if last.ty.is_empty()
+        && kind == EventKind::Exception
+        && let Some((ty, message)) = intro.as_deref().and_then(assemble::lambda_intro_exception)
+    {
+        last.ty = ty;
+        last.message = message;
+    }
+    let has_substance = chain.iter().any(|e| !e.ty.is_empty() || !e.frames.is_empty());
+    if !has_substance {
+        return None;
+    }
+    if kind == EventKind::Stack
+        && let Some(intro) = &intro
+    {
+        chain.last_mut().expect("non-empty").message = intro.trim().to_string();
+    }
+    let text = raw.join("\n");
+    let truncated = truncated || (complete == Some(false) && kind == EventKind::Exception && chain_is_cut(&chain));
+    Some(ErrorEvent {
+        language: Language::Python,
+        kind,
+        fingerprint: fingerprint::fingerprint(&chain),
+        fingerprint_version: FINGERPRINT_VERSION,
+        md5_raw: fingerprint::md5_raw(&text),
+        chain,
+        span: Span { source, first_line, last_line },
+        text,
+        intro,
+        stream,
+        truncated,
+    })
+}
+
+/// A chain whose last exception has frames but no exception line was cut short.
+fn chain_is_cut(chain: &[Exception]) -> bool {
+    chain.last().is_some_and(|e| e.ty.is_empty())
+}

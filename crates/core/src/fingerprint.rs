@@ -1,0 +1,206 @@
+//! Grouping: the fingerprint of an event, message parameterization and the
+//! AWS-compatible raw md5. The algorithm is described in `docs/fingerprint.md`;
+//! any change to what is hashed must bump [`FINGERPRINT_VERSION`].
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use md5::Md5;
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::event::{Exception, Frame};
+use crate::paths;
+
+/// The version of the grouping algorithm. Stored next to every fingerprint so
+/// that an upgrade never silently regroups existing data.
+pub const FINGERPRINT_VERSION: u32 = 1;
+
+/// Context lines longer than this are not hashed (as Sentry does): they are
+/// usually minified or generated code.
+const MAX_CONTEXT_LINE: usize = 120;
+
+static PARAM_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // Order matters: at a given position the first alternative that matches wins,
+    // which gives Sentry's precedence (emails before urls before hostnames …).
+    Regex::new(
+        r#"(?x)
+          (?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})
+        | (?P<url>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s'"<>]+)
+        | (?P<ip>\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b)
+        | (?P<uuid>\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)
+        | (?P<sha1>\b[0-9a-fA-F]{40}\b)
+        | (?P<md5>\b[0-9a-fA-F]{32}\b)
+        | (?P<date>\b\d{4}-\d{2}-\d{2}(?:[T\s]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b
+            |\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b
+            |\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\b)
+        | (?P<duration>\b\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h)\b)
+        | (?P<hex>\b0[xX][0-9a-fA-F]+\b|\b[0-9a-fA-F]{8,128}\b)
+        | (?P<float>-?\b\d+\.\d+\b)
+        | (?P<int>-?\b\d+\b)
+        | (?P<quoted>=\s*(?:'[^']*'|"[^"]*"))
+        | (?P<bool>=\s*(?i:true|false)\b)
+        "#,
+    )
+    .expect("parameterization regex")
+});
+
+const PARAM_NAMES: [&str; 13] = [
+    "email", "url", "ip", "uuid", "sha1", "md5", "date", "duration", "hex", "float", "int", "quoted",
+    "bool",
+];
+
+/// Replaces the variable parts of a message (ids, numbers, addresses, dates …)
+/// by `<name>` placeholders, so that two messages of the same error compare equal.
+pub fn parameterize(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut last = 0;
+    for caps in PARAM_RE.captures_iter(message) {
+        let whole = caps.get(0).expect("match");
+        out.push_str(&message[last..whole.start()]);
+        last = whole.end();
+        if caps.name("hex").is_some_and(|m| !m.as_str().bytes().any(|b| b.is_ascii_digit())) {
+            // Sentry's hex rule needs a digit: `deadbeef` is a word.
+            out.push_str(whole.as_str());
+            continue;
+        }
+        let name = PARAM_NAMES
+            .iter()
+            .find(|n| caps.name(n).is_some())
+            .copied()
+            .unwrap_or("param");
+        if matches!(name, "quoted" | "bool") {
+            out.push_str("=<");
+        } else {
+            out.push('<');
+        }
+        out.push_str(name);
+        out.push('>');
+    }
+    out.push_str(&message[last..]);
+    out
+}
+
+/// One frame's contribution to the fingerprint: basename, function and context line.
+fn frame_component(frame: &Frame) -> String {
+    let mut c = String::new();
+    c.push_str(&paths::basename_lower(&frame.path));
+    c.push('|');
+    c.push_str(&clean_function(&frame.function));
+    c.push('|');
+    if let Some(source) = &frame.source {
+        let collapsed = source.split_whitespace().collect::<Vec<_>>().join(" ");
+        if collapsed.chars().count() <= MAX_CONTEXT_LINE {
+            c.push_str(&collapsed);
+        }
+    }
+    c
+}
+
+/// Generated function names are made stable (`<lambda>` and comprehensions are
+/// already stable in Python; numbered suffixes that some tools add are not).
+fn clean_function(function: &str) -> String {
+    function.trim().to_string()
+}
+
+/// Whether any exception of the chain (or of a group inside it) has an in-app frame.
+fn any_in_app(chain: &[Exception]) -> bool {
+    chain
+        .iter()
+        .any(|e| e.frames.iter().any(|f| f.in_app) || any_in_app(&e.children))
+}
+
+/// The components of one exception, appended to `out`.
+fn exception_components(exc: &Exception, app_only: bool, out: &mut String) {
+    let _ = writeln!(out, "type:{}", exc.ty);
+    let mut previous: Option<String> = None;
+    let mut contributed = false;
+    for frame in &exc.frames {
+        if app_only && !frame.in_app {
+            continue;
+        }
+        let component = frame_component(frame);
+        // Recursion: a frame identical to the one before it adds nothing.
+        if previous.as_deref() == Some(component.as_str()) {
+            continue;
+        }
+        let _ = writeln!(out, "frame:{component}");
+        previous = Some(component);
+        contributed = true;
+    }
+    if !contributed {
+        let _ = writeln!(out, "value:{}", parameterize(exc.message.trim()));
+    }
+    if exc.is_group {
+        // Children of one type group together whatever their number; children of
+        // different types do not (Sentry's rule): hash the set of distinct child hashes.
+        let mut children: Vec<String> = exc
+            .children
+            .iter()
+            .map(|c| {
+                let mut s = String::new();
+                exception_components(c, app_only && any_in_app(std::slice::from_ref(c)), &mut s);
+                hex(&Sha256::digest(s.as_bytes()))
+            })
+            .collect();
+        children.sort();
+        children.dedup();
+        for child in children {
+            let _ = writeln!(out, "child:{child}");
+        }
+    }
+}
+
+/// The group key of a chain (oldest cause first): lowercase hex SHA-256.
+pub fn fingerprint(chain: &[Exception]) -> String {
+    let app_only = any_in_app(chain);
+    let mut input = format!("tracefix-fingerprint:v{FINGERPRINT_VERSION}\n");
+    for exc in chain {
+        exception_components(exc, app_only, &mut input);
+    }
+    hex(&Sha256::digest(input.as_bytes()))
+}
+
+/// The md5 the AWS "self-healing code" guidance uses as its key: the raw text,
+/// NFKD-normalized with non-ASCII characters dropped, md5-hashed.
+pub fn md5_raw(text: &str) -> String {
+    let ascii: String = text.nfkd().filter(char::is_ascii).collect();
+    hex(&Md5::digest(ascii.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameterizes_in_precedence_order() {
+        assert_eq!(
+            parameterize("user bob@example.com from 10.0.0.7:5432 at 2026-11-21 10:00:00 took 35ms"),
+            "user <email> from <ip> at <date> took <duration>"
+        );
+        assert_eq!(
+            parameterize("order 1234 not found (request 6f1c2d0e-1b2a-4c3d-9e8f-0123456789ab)"),
+            "order <int> not found (request <uuid>)"
+        );
+        assert_eq!(parameterize("GET https://x.io/a?b=1 failed"), "GET <url> failed");
+        assert_eq!(parameterize("ptr 0x7f3a12 and deadbeef12"), "ptr <hex> and <hex>");
+        assert_eq!(parameterize("ratio 0.75 enabled=true name='x'"), "ratio <float> enabled=<bool> name=<quoted>");
+        assert_eq!(parameterize("KeyError"), "KeyError");
+    }
+
+    #[test]
+    fn md5_matches_python() {
+        // hashlib.md5(unicodedata.normalize('NFKD', 'café').encode('ascii', 'ignore')).hexdigest()
+        assert_eq!(md5_raw("café"), md5_raw("cafe"));
+        assert_eq!(md5_raw(""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+}
