@@ -1,0 +1,11 @@
+"""Legacy settings module (IndentationError)."""
+
+
+def load():
+    settings = {"debug": False}
+    if settings["debug"]:
+    settings["level"] = "DEBUG"
+    return settings
+
+
+SETTINGS = load()

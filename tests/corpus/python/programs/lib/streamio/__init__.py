@@ -1,0 +1,1 @@
+"""Tiny stream reading package used by the corpus."""

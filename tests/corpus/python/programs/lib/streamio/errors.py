@@ -1,0 +1,6 @@
+class StreamError(Exception):
+    pass
+
+
+class EndOfStream(StreamError):
+    pass

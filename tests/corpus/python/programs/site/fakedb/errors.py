@@ -1,0 +1,6 @@
+class DatabaseError(Exception):
+    pass
+
+
+class IntegrityError(DatabaseError):
+    pass
