@@ -72,8 +72,11 @@ pub(crate) enum State {
     StackFrames,
     /// Under a headerless `SyntaxError` location line.
     Syntax { lines: usize },
-    /// Inside an exception group drawn with its `+` at this column.
-    Group { col: usize },
+    /// Inside an exception group drawn with its `+` at this column. `closed`
+    /// after a closing line of a nested group: when the innermost group was
+    /// the last child at every level, Python draws only that closing line, so
+    /// the drawing may end there.
+    Group { col: usize, closed: bool },
     /// After the exception line: message, notes. `quoted` inside a `"""` block
     /// (a message that embeds another traceback, like `_RemoteTraceback`).
     Message { lines: usize, quoted: bool },
@@ -103,14 +106,17 @@ impl State {
         match kind {
             HeaderKind::Traceback => State::Frames,
             HeaderKind::Stack => State::StackFrames,
-            HeaderKind::Group(col) => State::Group { col },
+            HeaderKind::Group(col) => State::Group { col, closed: false },
         }
     }
 
     /// Whether ending in this state means the trace is complete (the exception
     /// line was seen) rather than cut short.
     pub(crate) fn is_complete(self) -> bool {
-        matches!(self, State::Message { .. } | State::Gap { .. } | State::StackFrames)
+        matches!(
+            self,
+            State::Message { .. } | State::Gap { .. } | State::StackFrames | State::Group { closed: true, .. }
+        )
     }
 
     /// Advances the state machine with one content line.
@@ -150,16 +156,17 @@ impl State {
                     _ => Verdict::Abandon,
                 }
             }
-            State::Group { col } => {
+            State::Group { col, .. } => {
                 if python::is_group_close(line, col) {
                     *self = State::Gap { blanks: 0, after_group: true };
                     return Verdict::Take;
                 }
                 if python::is_group_body(line, col) {
-                    Verdict::Take
-                } else {
-                    Verdict::End
+                    let closed = python::is_nested_group_close(line, col);
+                    *self = State::Group { col, closed };
+                    return Verdict::Take;
                 }
+                Verdict::End
             }
             State::Message { lines, quoted } => {
                 if line.trim() == "\"\"\"" && lines < MAX_MESSAGE_LINES {

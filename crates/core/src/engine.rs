@@ -36,6 +36,8 @@ const LOOKBACK_LINES: usize = 16;
 /// How much of a line an unrelated (not yet trace) line keeps for a possible intro.
 const RECENT_LINE_BYTES: usize = 8 * 1024;
 const RECENT_LINES: usize = 32;
+/// Lines of a multi-line log message before a trace that can form its intro.
+const MAX_INTRO_LINES: usize = 3;
 
 /// Limits that keep memory bounded whatever the input.
 #[derive(Debug, Clone)]
@@ -593,7 +595,17 @@ impl SourceState {
             let prefix = (!prefix_text.is_empty() || !suffix.is_empty())
                 .then(|| Prefix::new(prefix_text.as_bytes(), suffix.as_bytes()));
             let own = content[header.prefix_len..content.len() - header.suffix_len].to_string();
-            let intro = self.take_intro(ch, &line, prefix.as_ref(), false);
+            if let Some([cause, quote]) = self.take_quoted_cause(ch, &line, prefix.as_ref()) {
+                // `_RemoteTraceback: \n"""\nTraceback …"""`: the header is inside the
+                // quoted message of a cause printed without frames.
+                let intro = self.take_intro(ch, &cause.0, prefix.as_ref());
+                self.open(ch, cause.0, cause.1, prefix, State::Message { lines: 2, quoted: true }, intro, ctx);
+                let trace = self.channels[ch].open.last_mut().expect("just opened");
+                trace.take(quote.0, quote.1, ctx.now_ms);
+                trace.take(line, own, ctx.now_ms);
+                return;
+            }
+            let intro = self.take_intro(ch, &line, prefix.as_ref());
             self.open(ch, line, own, prefix, State::for_header(header.kind), intro, ctx);
             return;
         }
@@ -604,12 +616,8 @@ impl SourceState {
             let prefix = (prefix_len > 0 || suffix_len > 0).then(|| {
                 Prefix::new(content[..prefix_len].as_bytes(), content[content.len() - suffix_len..].as_bytes())
             });
-            let (state, lenient) = if python::is_syntax_location(&own) {
-                (State::Syntax { lines: 0 }, false)
-            } else {
-                (State::StackFrames, true)
-            };
-            let intro = self.take_intro(ch, &line, prefix.as_ref(), lenient);
+            let state = if python::is_syntax_location(&own) { State::Syntax { lines: 0 } } else { State::StackFrames };
+            let intro = self.take_intro(ch, &line, prefix.as_ref());
             self.open(ch, line, own, prefix, state, intro, ctx);
             return;
         }
@@ -670,14 +678,11 @@ impl SourceState {
     /// The recent lines that introduced a trace starting at `line` (removed from
     /// the recent lines): the log record right before it, which may span
     /// several lines (`Task exception was never retrieved` + `future: …`).
-    /// `lenient` accepts any adjacent text line (for headerless stack dumps,
-    /// which programs print after a message of their own).
     fn take_intro(
         &mut self,
         ch: usize,
         line: &LogicalLine,
         prefix: Option<&Prefix>,
-        lenient: bool,
     ) -> Option<LogicalLine> {
         let recent = &mut self.channels[ch].recent;
         let window_start = line.first.saturating_sub(LOOKBACK_LINES as u64);
@@ -687,14 +692,17 @@ impl SourceState {
                 Some(p) => p.strip(l.content.as_bytes()).map(|c| String::from_utf8_lossy(c).into_owned()),
             }
         };
-        // Candidates: recent lines of the same writer, newest first, each
-        // adjacent (in this writer's lines) to the one after it.
+        // A writer whose prefix says ERROR: its line before the trace is the intro.
+        let writer_is_error =
+            prefix.is_some_and(|p| assemble::looks_like_intro(&String::from_utf8_lossy(p.identity())));
+        // The adjacent lines of the same writer before the trace, newest first,
+        // back to the start of their log record.
+        let mut run: Vec<(usize, bool)> = Vec::new(); // (index, intro-like)
         let mut chosen: Option<usize> = None;
         let mut next_first = line.first;
-        let mut continuation_lines = 0;
         for i in (0..recent.len()).rev() {
             let r = &recent[i];
-            if r.last < window_start {
+            if r.last < window_start || run.len() >= MAX_INTRO_LINES {
                 break;
             }
             let Some(content) = content_of(r) else {
@@ -712,22 +720,24 @@ impl SourceState {
             if !usable {
                 break;
             }
-            let record_start = prefix.is_some() || assemble::is_record_start(&content);
-            if record_start {
-                if assemble::looks_like_intro(&content) || prefix.is_some() || (lenient && continuation_lines == 0) {
+            let intro_like = writer_is_error || assemble::looks_like_intro(&content);
+            if assemble::is_record_start(&content) {
+                // The record that holds the trace's message: it is the intro if
+                // it is an error-level record.
+                if intro_like {
                     chosen = Some(i);
                 }
+                run.clear();
                 break;
             }
-            if continuation_lines == 0 && (assemble::looks_like_intro(&content) || lenient) {
-                // The line right before may be the intro on its own (plain stderr).
-                chosen = Some(i);
-            }
-            continuation_lines += 1;
-            if continuation_lines > 4 {
-                break;
-            }
+            run.push((i, intro_like));
             next_first = r.first;
+        }
+        if chosen.is_none() {
+            // No record start: the oldest error-like line of the run (plain
+            // stderr, where `Exception in thread …:` or a multi-line message
+            // precedes the traceback), or the line right before in lenient mode.
+            chosen = run.iter().rev().find(|(_, intro_like)| *intro_like).map(|(i, _)| *i);
         }
         let i = chosen?;
         let mut lines: Vec<LogicalLine> = recent.drain(i..).collect();
@@ -747,6 +757,38 @@ impl SourceState {
             merged.content.push_str(&l.content);
         }
         Some(merged)
+    }
+
+    /// The two recent lines `Type: message` and `"""` right before a header,
+    /// with their content, removed from the recent lines.
+    #[allow(clippy::type_complexity)]
+    fn take_quoted_cause(
+        &mut self,
+        ch: usize,
+        line: &LogicalLine,
+        prefix: Option<&Prefix>,
+    ) -> Option<[(LogicalLine, String); 2]> {
+        let recent = &mut self.channels[ch].recent;
+        let n = recent.len();
+        if n < 2 {
+            return None;
+        }
+        let content_of = |l: &LogicalLine| -> Option<String> {
+            match prefix {
+                None => Some(l.content.clone()),
+                Some(p) => p.strip(l.content.as_bytes()).map(|c| String::from_utf8_lossy(c).into_owned()),
+            }
+        };
+        let (exc, quote) = (&recent[n - 2], &recent[n - 1]);
+        let adjacent = prefix.is_some() || (quote.last + 1 == line.first && exc.last + 1 == quote.first);
+        let quote_content = content_of(quote)?;
+        let exc_content = content_of(exc)?;
+        if !adjacent || quote_content.trim() != "\"\"\"" || python::parse_exception_line(&exc_content).is_none() {
+            return None;
+        }
+        let quote = recent.pop_back()?;
+        let exc = recent.pop_back()?;
+        Some([(exc, exc_content), (quote, quote_content)])
     }
 
     /// Turns a finished trace into an event (or drops it when it holds no trace after all).

@@ -52,8 +52,8 @@ pub struct Frame {
     pub line: Option<u32>,
     /// The function name; empty when the runtime printed none (a `SyntaxError` location).
     pub function: String,
-    /// The source line when the trace shows it (several lines joined by one space
-    /// when the runtime printed a multi-line span).
+    /// The source line when the trace shows it (several lines joined by `\n`
+    /// when the runtime printed a multi-line span, as Python 3.13 does).
     pub source: Option<String>,
     /// Whether the frame belongs to the application rather than a library,
     /// the standard library or the runtime.

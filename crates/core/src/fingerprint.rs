@@ -86,10 +86,17 @@ pub fn parameterize(message: &str) -> String {
 fn frame_component(frame: &Frame) -> String {
     let mut c = String::new();
     c.push_str(&paths::basename_lower(&frame.path));
+    if frame.function.is_empty() {
+        // A `SyntaxError` location: where the parser noticed the error (and so
+        // the line shown) differs between Python versions; the file is the bug.
+        return c;
+    }
     c.push('|');
-    c.push_str(&clean_function(&frame.function));
+    c.push_str(frame.function.trim());
     c.push('|');
-    if let Some(source) = &frame.source {
+    // Only the first line of a multi-line span (Python 3.13 shows the whole
+    // expression, earlier versions its first line).
+    if let Some(source) = frame.source.as_deref().and_then(|s| s.lines().next()) {
         let collapsed = source.split_whitespace().collect::<Vec<_>>().join(" ");
         if collapsed.chars().count() <= MAX_CONTEXT_LINE {
             c.push_str(&collapsed);
@@ -98,10 +105,17 @@ fn frame_component(frame: &Frame) -> String {
     c
 }
 
-/// Generated function names are made stable (`<lambda>` and comprehensions are
-/// already stable in Python; numbered suffixes that some tools add are not).
-fn clean_function(function: &str) -> String {
-    function.trim().to_string()
+/// Frames that exist in some interpreter versions only: list, dict and set
+/// comprehensions are inlined into their function since Python 3.12 (PEP 709).
+fn is_version_dependent(frame: &Frame) -> bool {
+    matches!(frame.function.as_str(), "<listcomp>" | "<dictcomp>" | "<setcomp>")
+}
+
+/// The exception's class name without its module: Python prints
+/// `__main__.Error` or `pkg.errors.Error` depending on how the program ran,
+/// and AWS Lambda's JSON records carry the bare name.
+fn type_name(ty: &str) -> &str {
+    ty.rsplit('.').next().unwrap_or(ty)
 }
 
 /// Whether any exception of the chain (or of a group inside it) has an in-app frame.
@@ -113,11 +127,11 @@ fn any_in_app(chain: &[Exception]) -> bool {
 
 /// The components of one exception, appended to `out`.
 fn exception_components(exc: &Exception, app_only: bool, out: &mut String) {
-    let _ = writeln!(out, "type:{}", exc.ty);
+    let _ = writeln!(out, "type:{}", type_name(&exc.ty));
     let mut previous: Option<String> = None;
     let mut contributed = false;
     for frame in &exc.frames {
-        if app_only && !frame.in_app {
+        if (app_only && !frame.in_app) || is_version_dependent(frame) {
             continue;
         }
         let component = frame_component(frame);

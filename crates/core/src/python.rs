@@ -73,7 +73,9 @@ pub(crate) fn find_header(line: &str) -> Option<Header> {
     if let Some(head) = before.strip_suffix(GROUP_PREFIX) {
         // `  + Exception Group Traceback`; the `+ ` and its indent belong to Python.
         let head = head.strip_suffix("+ ")?;
-        let indent = head.len() - head.trim_end_matches(' ').len();
+        // Python draws a top-level group with a two-space indent; spaces before
+        // that separate a log prefix.
+        let indent = (head.len() - head.trim_end_matches(' ').len()).min(2);
         let prefix_len = head.len() - indent;
         return Some(Header { prefix_len, suffix_len, kind: HeaderKind::Group(indent) });
     }
@@ -152,6 +154,12 @@ pub(crate) fn is_group_close(line: &str, col: usize) -> bool {
         && rest.len() > 10
         && rest.starts_with('+')
         && rest[1..].trim_end().bytes().all(|b| b == b'-')
+}
+
+/// A closing line of a group nested inside the group drawn at `col`.
+pub(crate) fn is_nested_group_close(line: &str, col: usize) -> bool {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    indent > col + 2 && is_group_close(line, indent - 2)
 }
 
 /// Whether a line can sit inside an exception group drawn with its `+` at `col`.
@@ -307,7 +315,7 @@ fn collect_message(lines: &[&str], mut i: usize, first: &str) -> (String, usize)
 }
 
 fn make_frame(file: &str, line: Option<u32>, function: String, source: Vec<&str>) -> Frame {
-    let source = if source.is_empty() { None } else { Some(source.join(" ")) };
+    let source = if source.is_empty() { None } else { Some(source.join("\n")) };
     Frame {
         file: file.to_string(),
         path: paths::app_relative(file),

@@ -558,6 +558,11 @@ class Out:
             ev = {"first_line": first, "last_line": last, "type": lambda_rec["errorType"],
                   "message": lambda_rec["errorMessage"].split("\n")[0], "chain": [lambda_rec["errorType"]],
                   "group": case.group, "kind": "exception"}
+            # Lambda's JSON record keeps only the last exception's frames: the causes
+            # of a chain and the sub-exceptions of a group are lost, so such a
+            # record cannot (and must not) hash like the full traceback.
+            if len(case.chain) > 1 or case.type.endswith("ExceptionGroup"):
+                ev["group"] = case.group + "/lambda-record"
         else:
             ev = {"first_line": first, "last_line": last, "type": case.type, "message": case.message,
                   "chain": list(case.chain), "group": case.group, "kind": case.kind}
