@@ -194,6 +194,9 @@ struct OpenTrace {
     foreign: usize,
     last_activity_ms: u64,
     truncated: bool,
+    /// The trace was cut by a cap and emitted: the rest of it is consumed
+    /// (so its frames do not start new events) but not kept.
+    draining: bool,
 }
 
 impl OpenTrace {
@@ -208,6 +211,9 @@ impl OpenTrace {
     }
 
     fn push_line(&mut self, line: LogicalLine, content: String) {
+        if self.draining {
+            return;
+        }
         self.bytes += line.raw.len() + 1;
         self.last_line = line.last;
         self.raw.push(line.raw);
@@ -539,10 +545,25 @@ impl SourceState {
         match trace.state.offer(&content) {
             Verdict::Take => {
                 trace.take(line, content, ctx.now_ms);
-                if trace.over_limits(ctx.config) {
-                    let mut trace = self.channels[ch].open.remove(i);
-                    trace.truncated = true;
-                    self.close(ch, trace, false, ctx);
+                if !trace.draining && trace.over_limits(ctx.config) {
+                    // Emit what fits; keep consuming the rest of the trace unseen.
+                    let cut = OpenTrace {
+                        prefix: trace.prefix.clone(),
+                        state: trace.state,
+                        first_line: trace.first_line,
+                        last_line: trace.last_line,
+                        intro: trace.intro.take(),
+                        raw: std::mem::take(&mut trace.raw),
+                        content: std::mem::take(&mut trace.content),
+                        held: Vec::new(),
+                        bytes: trace.bytes,
+                        foreign: 0,
+                        last_activity_ms: ctx.now_ms,
+                        truncated: true,
+                        draining: false,
+                    };
+                    trace.draining = true;
+                    self.close(ch, cut, false, ctx);
                 }
                 Offer::Taken
             }
@@ -670,6 +691,7 @@ impl SourceState {
             foreign: 0,
             last_activity_ms: ctx.now_ms,
             truncated: false,
+            draining: false,
         };
         trace.take(line, content, ctx.now_ms);
         self.channels[ch].open.push(trace);
@@ -793,6 +815,9 @@ impl SourceState {
 
     /// Turns a finished trace into an event (or drops it when it holds no trace after all).
     fn close(&mut self, ch: usize, trace: OpenTrace, at_end: bool, ctx: &mut Ctx<'_>) {
+        if trace.draining {
+            return;
+        }
         let complete = trace.state.is_complete();
         let lines: Vec<&str> = trace.content.iter().map(String::as_str).collect();
         let mut raw: Vec<&str> = Vec::with_capacity(trace.raw.len() + 1);
