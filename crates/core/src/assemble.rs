@@ -53,10 +53,7 @@ pub(crate) fn is_record_start(line: &str) -> bool {
 
 pub(crate) fn looks_like_intro(line: &str) -> bool {
     let t = line.trim();
-    !t.is_empty()
-        && !line.starts_with(' ')
-        && !line.starts_with('\t')
-        && INTRO_RE.is_match(t)
+    !t.is_empty() && !line.starts_with(' ') && !line.starts_with('\t') && INTRO_RE.is_match(t)
 }
 
 pub(crate) fn lambda_intro_exception(line: &str) -> Option<(String, String)> {
@@ -115,7 +112,10 @@ impl State {
     pub(crate) fn is_complete(self) -> bool {
         matches!(
             self,
-            State::Message { .. } | State::Gap { .. } | State::StackFrames | State::Group { closed: true, .. }
+            State::Message { .. }
+                | State::Gap { .. }
+                | State::StackFrames
+                | State::Group { closed: true, .. }
         )
     }
 
@@ -131,7 +131,10 @@ impl State {
                     return Verdict::Take;
                 }
                 if python::parse_exception_line(line).is_some() {
-                    *self = State::Message { lines: 0, quoted: false };
+                    *self = State::Message {
+                        lines: 0,
+                        quoted: false,
+                    };
                     return Verdict::Take;
                 }
                 Verdict::End
@@ -150,7 +153,10 @@ impl State {
                 }
                 match python::parse_exception_line(line) {
                     Some((ty, _)) if python::is_syntax_error_type(ty) => {
-                        *self = State::Message { lines: 0, quoted: false };
+                        *self = State::Message {
+                            lines: 0,
+                            quoted: false,
+                        };
                         Verdict::Take
                     }
                     _ => Verdict::Abandon,
@@ -158,7 +164,10 @@ impl State {
             }
             State::Group { col, .. } => {
                 if python::is_group_close(line, col) {
-                    *self = State::Gap { blanks: 0, after_group: true };
+                    *self = State::Gap {
+                        blanks: 0,
+                        after_group: true,
+                    };
                     return Verdict::Take;
                 }
                 if python::is_group_body(line, col) {
@@ -170,18 +179,27 @@ impl State {
             }
             State::Message { lines, quoted } => {
                 if line.trim() == "\"\"\"" && lines < MAX_MESSAGE_LINES {
-                    *self = State::Message { lines: lines + 1, quoted: !quoted };
+                    *self = State::Message {
+                        lines: lines + 1,
+                        quoted: !quoted,
+                    };
                     return Verdict::Take;
                 }
                 if quoted {
                     if lines >= MAX_MESSAGE_LINES {
                         return Verdict::End;
                     }
-                    *self = State::Message { lines: lines + 1, quoted };
+                    *self = State::Message {
+                        lines: lines + 1,
+                        quoted,
+                    };
                     return Verdict::Take;
                 }
                 if blank {
-                    *self = State::Gap { blanks: 1, after_group: false };
+                    *self = State::Gap {
+                        blanks: 1,
+                        after_group: false,
+                    };
                     return Verdict::Hold;
                 }
                 if python::is_chain_sentence(line) {
@@ -195,15 +213,24 @@ impl State {
                 {
                     return Verdict::End;
                 }
-                *self = State::Message { lines: lines + 1, quoted: false };
+                *self = State::Message {
+                    lines: lines + 1,
+                    quoted: false,
+                };
                 Verdict::Take
             }
-            State::Gap { blanks, after_group } => {
+            State::Gap {
+                blanks,
+                after_group,
+            } => {
                 if blank {
                     if blanks >= MAX_GAP_LINES {
                         return Verdict::End;
                     }
-                    *self = State::Gap { blanks: blanks + 1, after_group };
+                    *self = State::Gap {
+                        blanks: blanks + 1,
+                        after_group,
+                    };
                     return Verdict::Hold;
                 }
                 if python::is_chain_sentence(line) {
@@ -253,15 +280,24 @@ mod tests {
             "  second line of the message",
             "2026-11-21 10:00:00,000 INFO next record",
         ]);
-        assert_eq!(v, [Take, Take, Take, Hold, Take, Hold, Take, Take, Take, Take, End]);
+        assert_eq!(
+            v,
+            [
+                Take, Take, Take, Hold, Take, Hold, Take, Take, Take, Take, End
+            ]
+        );
     }
 
     #[test]
     fn intro_lines() {
-        assert!(looks_like_intro("2026-11-21 10:00:00,123 ERROR app.orders: failed to charge order"));
+        assert!(looks_like_intro(
+            "2026-11-21 10:00:00,123 ERROR app.orders: failed to charge order"
+        ));
         assert!(looks_like_intro("Exception in thread Thread-1 (worker):"));
         assert!(looks_like_intro("ERROR:root:boom"));
-        assert!(!looks_like_intro("2026-11-21 10:00:00,123 INFO app: started"));
+        assert!(!looks_like_intro(
+            "2026-11-21 10:00:00,123 INFO app: started"
+        ));
         assert!(!looks_like_intro("    indented"));
         assert_eq!(
             lambda_intro_exception("[ERROR] KeyError: 'order_id'"),

@@ -28,8 +28,12 @@ use crate::prefix::Prefix;
 use crate::python;
 
 /// Literals of which every Python trace line that can start an event holds at least one.
-pub const ANCHORS: [&str; 4] =
-    ["Traceback (most recent call last)", "Stack (most recent call last)", "File \"", "File \\\""];
+pub const ANCHORS: [&str; 4] = [
+    "Traceback (most recent call last)",
+    "Stack (most recent call last)",
+    "File \"",
+    "File \\\"",
+];
 
 /// How many earlier lines the engine looks at when it finds an anchor.
 const LOOKBACK_LINES: usize = 16;
@@ -103,7 +107,11 @@ impl Engine {
             .match_kind(MatchKind::LeftmostFirst)
             .build(ANCHORS)
             .expect("anchor automaton");
-        Engine { config, anchors, sources: HashMap::new() }
+        Engine {
+            config,
+            anchors,
+            sources: HashMap::new(),
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -114,18 +122,36 @@ impl Engine {
     /// milliseconds (used only for [`Config::idle_timeout_ms`]). Completed
     /// events are appended to `out` in the order they complete.
     pub fn push(&mut self, source: SourceId, data: &[u8], now_ms: u64, out: &mut Vec<ErrorEvent>) {
-        let state = self.sources.entry(source).or_insert_with(|| SourceState::new(source));
-        let mut ctx = Ctx { config: &self.config, anchors: &self.anchors, now_ms, out };
+        let state = self
+            .sources
+            .entry(source)
+            .or_insert_with(|| SourceState::new(source));
+        let mut ctx = Ctx {
+            config: &self.config,
+            anchors: &self.anchors,
+            now_ms,
+            out,
+        };
         state.push(data, &mut ctx);
     }
 
     /// Ends `source`: a final line without a newline is processed and every open
     /// trace is closed.
-    pub fn finish(&mut self, source: SourceId, now_ms: u64, out: &mut Vec<ErrorEvent>) -> SourceStats {
+    pub fn finish(
+        &mut self,
+        source: SourceId,
+        now_ms: u64,
+        out: &mut Vec<ErrorEvent>,
+    ) -> SourceStats {
         let Some(mut state) = self.sources.remove(&source) else {
             return SourceStats::default();
         };
-        let mut ctx = Ctx { config: &self.config, anchors: &self.anchors, now_ms, out };
+        let mut ctx = Ctx {
+            config: &self.config,
+            anchors: &self.anchors,
+            now_ms,
+            out,
+        };
         state.finish(&mut ctx);
         state.stats
     }
@@ -133,14 +159,22 @@ impl Engine {
     /// Closes traces that saw no new line for [`Config::idle_timeout_ms`].
     pub fn poll(&mut self, now_ms: u64, out: &mut Vec<ErrorEvent>) {
         for state in self.sources.values_mut() {
-            let mut ctx = Ctx { config: &self.config, anchors: &self.anchors, now_ms, out };
+            let mut ctx = Ctx {
+                config: &self.config,
+                anchors: &self.anchors,
+                now_ms,
+                out,
+            };
             state.close_idle(&mut ctx);
         }
     }
 
     /// Counters for a source that has not been finished yet.
     pub fn stats(&self, source: SourceId) -> SourceStats {
-        self.sources.get(&source).map(|s| s.stats).unwrap_or_default()
+        self.sources
+            .get(&source)
+            .map(|s| s.stats)
+            .unwrap_or_default()
     }
 
     /// Runs the engine over one complete input and returns its events.
@@ -273,8 +307,12 @@ impl SourceState {
         }
     }
 
+    /// Whether lines must be looked at one by one: a trace is open, or a
+    /// container piece waits for the rest of its line.
     fn active(&self) -> bool {
-        self.channels.iter().any(|c| !c.open.is_empty())
+        self.channels
+            .iter()
+            .any(|c| !c.open.is_empty() || c.partial.is_some())
     }
 
     fn push(&mut self, mut data: &[u8], ctx: &mut Ctx<'_>) {
@@ -354,9 +392,6 @@ impl SourceState {
         let mut pos = 0;
         while pos < buf.len() {
             if !self.active() {
-                for c in &mut self.channels {
-                    c.partial = None;
-                }
                 let Some(m) = ctx.anchors.find(&buf[pos..]) else {
                     let rest = &buf[pos..];
                     self.remember_tail(rest);
@@ -467,7 +502,12 @@ impl SourceState {
                 }
                 p
             }
-            None => LogicalLine { first: no, last: no, raw, content: text.into_owned() },
+            None => LogicalLine {
+                first: no,
+                last: no,
+                raw,
+                content: text.into_owned(),
+            },
         };
         if unframed.partial {
             channel.partial = Some(logical);
@@ -489,7 +529,9 @@ impl SourceState {
                 match &trace.prefix {
                     None => Route::Skip,
                     Some(prefix) => match prefix.strip(line.content.as_bytes()) {
-                        Some(content) => Route::Offer(String::from_utf8_lossy(content).into_owned()),
+                        Some(content) => {
+                            Route::Offer(String::from_utf8_lossy(content).into_owned())
+                        }
                         // A prefix seen on the header line only (`ERROR boom: Traceback …`)
                         // followed by unprefixed frames: the prefix was an intro, not a format.
                         None if !prefix.is_sibling(line.content.as_bytes())
@@ -530,7 +572,11 @@ impl SourceState {
             };
         }
         // 2. Otherwise an open unprefixed trace of this stream decides.
-        if let Some(i) = self.channels[ch].open.iter().position(|t| t.prefix.is_none()) {
+        if let Some(i) = self.channels[ch]
+            .open
+            .iter()
+            .position(|t| t.prefix.is_none())
+        {
             let content = line.content.clone();
             if let Offer::Taken = self.offer(ch, i, line.clone(), content, ctx) {
                 return;
@@ -540,7 +586,14 @@ impl SourceState {
     }
 
     /// Offers a content line to open trace `i` of channel `ch` and applies the verdict.
-    fn offer(&mut self, ch: usize, i: usize, line: LogicalLine, content: String, ctx: &mut Ctx<'_>) -> Offer {
+    fn offer(
+        &mut self,
+        ch: usize,
+        i: usize,
+        line: LogicalLine,
+        content: String,
+        ctx: &mut Ctx<'_>,
+    ) -> Offer {
         let trace = &mut self.channels[ch].open[i];
         match trace.state.offer(&content) {
             Verdict::Take => {
@@ -620,14 +673,33 @@ impl SourceState {
                 // `_RemoteTraceback: \n"""\nTraceback …"""`: the header is inside the
                 // quoted message of a cause printed without frames.
                 let intro = self.take_intro(ch, &cause.0, prefix.as_ref());
-                self.open(ch, cause.0, cause.1, prefix, State::Message { lines: 2, quoted: true }, intro, ctx);
+                self.open(
+                    ch,
+                    cause.0,
+                    cause.1,
+                    prefix,
+                    State::Message {
+                        lines: 2,
+                        quoted: true,
+                    },
+                    intro,
+                    ctx,
+                );
                 let trace = self.channels[ch].open.last_mut().expect("just opened");
                 trace.take(quote.0, quote.1, ctx.now_ms);
                 trace.take(line, own, ctx.now_ms);
                 return;
             }
             let intro = self.take_intro(ch, &line, prefix.as_ref());
-            self.open(ch, line, own, prefix, State::for_header(header.kind), intro, ctx);
+            self.open(
+                ch,
+                line,
+                own,
+                prefix,
+                State::for_header(header.kind),
+                intro,
+                ctx,
+            );
             return;
         }
         if let Some((prefix_len, suffix_len)) = python::find_frame(content) {
@@ -635,9 +707,16 @@ impl SourceState {
             // no function) or `traceback.print_stack()` output.
             let own = content[prefix_len..content.len() - suffix_len].to_string();
             let prefix = (prefix_len > 0 || suffix_len > 0).then(|| {
-                Prefix::new(content[..prefix_len].as_bytes(), content[content.len() - suffix_len..].as_bytes())
+                Prefix::new(
+                    &content.as_bytes()[..prefix_len],
+                    &content.as_bytes()[content.len() - suffix_len..],
+                )
             });
-            let state = if python::is_syntax_location(&own) { State::Syntax { lines: 0 } } else { State::StackFrames };
+            let state = if python::is_syntax_location(&own) {
+                State::Syntax { lines: 0 }
+            } else {
+                State::StackFrames
+            };
             let intro = self.take_intro(ch, &line, prefix.as_ref());
             self.open(ch, line, own, prefix, state, intro, ctx);
             return;
@@ -657,11 +736,14 @@ impl SourceState {
         ctx: &mut Ctx<'_>,
     ) {
         // A new trace of a writer that already has one open ends the old one.
-        let same_writer = self.channels[ch].open.iter().position(|t| match (&t.prefix, &prefix) {
-            (None, None) => true,
-            (Some(a), Some(b)) => a.identity() == b.identity(),
-            _ => false,
-        });
+        let same_writer = self.channels[ch]
+            .open
+            .iter()
+            .position(|t| match (&t.prefix, &prefix) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.identity() == b.identity(),
+                _ => false,
+            });
         if let Some(i) = same_writer {
             let old = self.channels[ch].open.remove(i);
             self.close(ch, old, false, ctx);
@@ -711,12 +793,14 @@ impl SourceState {
         let content_of = |l: &LogicalLine| -> Option<String> {
             match prefix {
                 None => Some(l.content.clone()),
-                Some(p) => p.strip(l.content.as_bytes()).map(|c| String::from_utf8_lossy(c).into_owned()),
+                Some(p) => p
+                    .strip(l.content.as_bytes())
+                    .map(|c| String::from_utf8_lossy(c).into_owned()),
             }
         };
         // A writer whose prefix says ERROR: its line before the trace is the intro.
-        let writer_is_error =
-            prefix.is_some_and(|p| assemble::looks_like_intro(&String::from_utf8_lossy(p.identity())));
+        let writer_is_error = prefix
+            .is_some_and(|p| assemble::looks_like_intro(&String::from_utf8_lossy(p.identity())));
         // The adjacent lines of the same writer before the trace, newest first,
         // back to the start of their log record.
         let mut run: Vec<(usize, bool)> = Vec::new(); // (index, intro-like)
@@ -759,13 +843,18 @@ impl SourceState {
             // No record start: the oldest error-like line of the run (plain
             // stderr, where `Exception in thread …:` or a multi-line message
             // precedes the traceback), or the line right before in lenient mode.
-            chosen = run.iter().rev().find(|(_, intro_like)| *intro_like).map(|(i, _)| *i);
+            chosen = run
+                .iter()
+                .rev()
+                .find(|(_, intro_like)| *intro_like)
+                .map(|(i, _)| *i);
         }
         let i = chosen?;
         let mut lines: Vec<LogicalLine> = recent.drain(i..).collect();
         if prefix.is_some() {
             // Keep only the writer's own lines; lines of others stay recent.
-            let (own, others): (Vec<_>, Vec<_>) = lines.drain(..).partition(|l| content_of(l).is_some());
+            let (own, others): (Vec<_>, Vec<_>) =
+                lines.drain(..).partition(|l| content_of(l).is_some());
             recent.extend(others);
             lines = own;
         }
@@ -798,14 +887,20 @@ impl SourceState {
         let content_of = |l: &LogicalLine| -> Option<String> {
             match prefix {
                 None => Some(l.content.clone()),
-                Some(p) => p.strip(l.content.as_bytes()).map(|c| String::from_utf8_lossy(c).into_owned()),
+                Some(p) => p
+                    .strip(l.content.as_bytes())
+                    .map(|c| String::from_utf8_lossy(c).into_owned()),
             }
         };
         let (exc, quote) = (&recent[n - 2], &recent[n - 1]);
-        let adjacent = prefix.is_some() || (quote.last + 1 == line.first && exc.last + 1 == quote.first);
+        let adjacent =
+            prefix.is_some() || (quote.last + 1 == line.first && exc.last + 1 == quote.first);
         let quote_content = content_of(quote)?;
         let exc_content = content_of(exc)?;
-        if !adjacent || quote_content.trim() != "\"\"\"" || python::parse_exception_line(&exc_content).is_none() {
+        if !adjacent
+            || quote_content.trim() != "\"\"\""
+            || python::parse_exception_line(&exc_content).is_none()
+        {
             return None;
         }
         let quote = recent.pop_back()?;
@@ -826,9 +921,10 @@ impl SourceState {
         }
         raw.extend(trace.raw.iter().map(String::as_str));
         let intro_content = trace.intro.as_ref().map(|l| match &trace.prefix {
-            Some(p) => p
-                .strip(l.content.as_bytes())
-                .map_or_else(|| l.content.clone(), |c| String::from_utf8_lossy(c).into_owned()),
+            Some(p) => p.strip(l.content.as_bytes()).map_or_else(
+                || l.content.clone(),
+                |c| String::from_utf8_lossy(c).into_owned(),
+            ),
             None => l.content.clone(),
         });
         let stream = stream_label(CHANNELS[ch], trace.prefix.as_ref());
@@ -877,10 +973,12 @@ fn remember(channel: &mut ChannelState, mut line: LogicalLine) {
         return;
     }
     if line.raw.len() > RECENT_LINE_BYTES {
-        line.raw.truncate(floor_char_boundary(&line.raw, RECENT_LINE_BYTES));
+        line.raw
+            .truncate(floor_char_boundary(&line.raw, RECENT_LINE_BYTES));
     }
     if line.content.len() > RECENT_LINE_BYTES {
-        line.content.truncate(floor_char_boundary(&line.content, RECENT_LINE_BYTES));
+        line.content
+            .truncate(floor_char_boundary(&line.content, RECENT_LINE_BYTES));
     }
     channel.recent.push_back(line);
     while channel.recent.len() > RECENT_LINES {
@@ -921,7 +1019,9 @@ fn build_event(
     truncated: bool,
 ) -> Option<ErrorEvent> {
     let (kind, mut chain) = python::parse(content);
-    let last = chain.last_mut().expect("parse returns at least one exception");
+    let last = chain
+        .last_mut()
+        .expect("parse returns at least one exception");
     if last.ty.is_empty()
         && kind == EventKind::Exception
         && let Some((ty, message)) = intro.as_deref().and_then(assemble::lambda_intro_exception)
@@ -929,7 +1029,9 @@ fn build_event(
         last.ty = ty;
         last.message = message;
     }
-    let has_substance = chain.iter().any(|e| !e.ty.is_empty() || !e.frames.is_empty());
+    let has_substance = chain
+        .iter()
+        .any(|e| !e.ty.is_empty() || !e.frames.is_empty());
     if !has_substance {
         return None;
     }
@@ -939,7 +1041,8 @@ fn build_event(
         chain.last_mut().expect("non-empty").message = intro.trim().to_string();
     }
     let text = raw.join("\n");
-    let truncated = truncated || (complete == Some(false) && kind == EventKind::Exception && chain_is_cut(&chain));
+    let truncated = truncated
+        || (complete == Some(false) && kind == EventKind::Exception && chain_is_cut(&chain));
     Some(ErrorEvent {
         language: Language::Python,
         kind,
@@ -947,7 +1050,11 @@ fn build_event(
         fingerprint_version: FINGERPRINT_VERSION,
         md5_raw: fingerprint::md5_raw(&text),
         chain,
-        span: Span { source, first_line, last_line },
+        span: Span {
+            source,
+            first_line,
+            last_line,
+        },
         text,
         intro,
         stream,

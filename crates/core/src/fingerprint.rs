@@ -47,8 +47,8 @@ static PARAM_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const PARAM_NAMES: [&str; 13] = [
-    "email", "url", "ip", "uuid", "sha1", "md5", "date", "duration", "hex", "float", "int", "quoted",
-    "bool",
+    "email", "url", "ip", "uuid", "sha1", "md5", "date", "duration", "hex", "float", "int",
+    "quoted", "bool",
 ];
 
 /// Replaces the variable parts of a message (ids, numbers, addresses, dates …)
@@ -60,7 +60,10 @@ pub fn parameterize(message: &str) -> String {
         let whole = caps.get(0).expect("match");
         out.push_str(&message[last..whole.start()]);
         last = whole.end();
-        if caps.name("hex").is_some_and(|m| !m.as_str().bytes().any(|b| b.is_ascii_digit())) {
+        if caps
+            .name("hex")
+            .is_some_and(|m| !m.as_str().bytes().any(|b| b.is_ascii_digit()))
+        {
             // Sentry's hex rule needs a digit: `deadbeef` is a word.
             out.push_str(whole.as_str());
             continue;
@@ -108,7 +111,10 @@ fn frame_component(frame: &Frame) -> String {
 /// Frames that exist in some interpreter versions only: list, dict and set
 /// comprehensions are inlined into their function since Python 3.12 (PEP 709).
 fn is_version_dependent(frame: &Frame) -> bool {
-    matches!(frame.function.as_str(), "<listcomp>" | "<dictcomp>" | "<setcomp>")
+    matches!(
+        frame.function.as_str(),
+        "<listcomp>" | "<dictcomp>" | "<setcomp>"
+    )
 }
 
 /// The exception's class name without its module: Python prints
@@ -198,16 +204,27 @@ mod tests {
     #[test]
     fn parameterizes_in_precedence_order() {
         assert_eq!(
-            parameterize("user bob@example.com from 10.0.0.7:5432 at 2026-11-21 10:00:00 took 35ms"),
+            parameterize(
+                "user bob@example.com from 10.0.0.7:5432 at 2026-11-21 10:00:00 took 35ms"
+            ),
             "user <email> from <ip> at <date> took <duration>"
         );
         assert_eq!(
             parameterize("order 1234 not found (request 6f1c2d0e-1b2a-4c3d-9e8f-0123456789ab)"),
             "order <int> not found (request <uuid>)"
         );
-        assert_eq!(parameterize("GET https://x.io/a?b=1 failed"), "GET <url> failed");
-        assert_eq!(parameterize("ptr 0x7f3a12 and deadbeef12"), "ptr <hex> and <hex>");
-        assert_eq!(parameterize("ratio 0.75 enabled=true name='x'"), "ratio <float> enabled=<bool> name=<quoted>");
+        assert_eq!(
+            parameterize("GET https://x.io/a?b=1 failed"),
+            "GET <url> failed"
+        );
+        assert_eq!(
+            parameterize("ptr 0x7f3a12 and deadbeef12"),
+            "ptr <hex> and <hex>"
+        );
+        assert_eq!(
+            parameterize("ratio 0.75 enabled=true name='x'"),
+            "ratio <float> enabled=<bool> name=<quoted>"
+        );
         assert_eq!(parameterize("KeyError"), "KeyError");
     }
 

@@ -52,7 +52,11 @@ pub(crate) fn unframe(line: &[u8]) -> Unframed<'_> {
     if let Some(u) = cri(line) {
         return u;
     }
-    Unframed { channel: Channel::Plain, text: Cow::Borrowed(line), partial: false }
+    Unframed {
+        channel: Channel::Plain,
+        text: Cow::Borrowed(line),
+        partial: false,
+    }
 }
 
 /// `{"log":"text\n","stream":"stderr","time":"…"}`; a `log` without the final
@@ -66,7 +70,10 @@ fn docker(line: &[u8]) -> Option<Unframed<'_>> {
         stream: Option<Cow<'a, str>>,
     }
     let record: Record<'_> = serde_json::from_slice(line).ok()?;
-    let channel = record.stream.as_deref().map_or(Channel::Plain, |s| Channel::parse(s.as_bytes()));
+    let channel = record
+        .stream
+        .as_deref()
+        .map_or(Channel::Plain, |s| Channel::parse(s.as_bytes()));
     let mut text = match record.log {
         Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
         Cow::Owned(s) => Cow::Owned(s.into_bytes()),
@@ -79,7 +86,11 @@ fn docker(line: &[u8]) -> Option<Unframed<'_>> {
             Cow::Owned(v) => v.truncate(end),
         }
     }
-    Some(Unframed { channel, text, partial })
+    Some(Unframed {
+        channel,
+        text,
+        partial,
+    })
 }
 
 /// `2026-11-21T10:00:00.123456789Z stderr F text` (`P` marks a partial piece).
@@ -106,7 +117,11 @@ fn cri(line: &[u8]) -> Option<Unframed<'_>> {
         [b'F'] => (false, &rest[1..]),
         _ => return None,
     };
-    Some(Unframed { channel, text: Cow::Borrowed(text), partial })
+    Some(Unframed {
+        channel,
+        text: Cow::Borrowed(text),
+        partial,
+    })
 }
 
 #[cfg(test)]
@@ -126,7 +141,8 @@ mod tests {
 
     #[test]
     fn cri_lines() {
-        let u = unframe(b"2026-11-21T10:00:00.123456789Z stderr F   File \"/app/x.py\", line 3, in f");
+        let u =
+            unframe(b"2026-11-21T10:00:00.123456789Z stderr F   File \"/app/x.py\", line 3, in f");
         assert_eq!(u.channel, Channel::Stderr);
         assert_eq!(&*u.text, b"  File \"/app/x.py\", line 3, in f");
         let p = unframe(b"2026-11-21T10:00:00.123456789Z stdout P abc");

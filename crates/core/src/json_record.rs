@@ -84,7 +84,10 @@ fn join_lines(items: &[Value]) -> String {
 /// frames, or one string). Rebuilt into the traceback Python would print.
 fn lambda_error(value: &Value) -> Option<String> {
     let error_type = value.get("errorType")?.as_str()?;
-    let message = value.get("errorMessage").and_then(Value::as_str).unwrap_or("");
+    let message = value
+        .get("errorMessage")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let frames = match value.get("stackTrace")? {
         Value::Array(items) => join_lines(items),
         Value::String(s) => s.clone(),
@@ -118,7 +121,8 @@ mod tests {
         assert!(t.text.starts_with("Traceback"));
         assert!(t.text.ends_with("KeyError: 'x'"));
         assert_eq!(t.intro.as_deref(), Some("failed"));
-        let nested = br#"{"error":{"stack_trace":"Traceback (most recent call last):\nValueError: v"}}"#;
+        let nested =
+            br#"{"error":{"stack_trace":"Traceback (most recent call last):\nValueError: v"}}"#;
         assert!(find_trace(nested).is_some());
         assert!(find_trace(br#"{"message":"no trace here"}"#).is_none());
         assert!(find_trace(b"{not json").is_none());

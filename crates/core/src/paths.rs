@@ -6,8 +6,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static STDLIB_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|/)(?:lib|lib64)/(?:python|pypy)\d(?:\.\d+)?t?/|/Lib/|(?:^|/)python\d{2,3}\.zip/")
-        .expect("stdlib regex")
+    Regex::new(
+        r"(?:^|/)(?:lib|lib64)/(?:python|pypy)\d(?:\.\d+)?t?/|/Lib/|(?:^|/)python\d{2,3}\.zip/",
+    )
+    .expect("stdlib regex")
 });
 
 /// Prefixes that only say where the application was deployed. The longest match wins.
@@ -62,7 +64,10 @@ mod tests {
     fn strips_deploy_prefixes() {
         assert_eq!(app_relative("/app/orders/service.py"), "orders/service.py");
         assert_eq!(app_relative("/var/task/app.py"), "app.py");
-        assert_eq!(app_relative("/srv/www/shop/orders/service.py"), "orders/service.py");
+        assert_eq!(
+            app_relative("/srv/www/shop/orders/service.py"),
+            "orders/service.py"
+        );
         assert_eq!(
             app_relative("/home/deploy/releases/20261121/app/orders.py"),
             "orders.py"
@@ -71,16 +76,26 @@ mod tests {
             app_relative("/venv/lib/python3.11/site-packages/requests/adapters.py"),
             "requests/adapters.py"
         );
-        assert_eq!(app_relative("/usr/lib/python3.11/json/decoder.py"), "json/decoder.py");
-        assert_eq!(app_relative("<frozen importlib._bootstrap>"), "<frozen importlib._bootstrap>");
+        assert_eq!(
+            app_relative("/usr/lib/python3.11/json/decoder.py"),
+            "json/decoder.py"
+        );
+        assert_eq!(
+            app_relative("<frozen importlib._bootstrap>"),
+            "<frozen importlib._bootstrap>"
+        );
         assert_eq!(app_relative(r"C:\srv\app\orders.py"), "orders.py");
     }
 
     #[test]
     fn stdlib() {
         assert!(is_python_stdlib("/usr/lib/python3.11/json/decoder.py"));
-        assert!(is_python_stdlib("/root/.pyenv/versions/3.11.7/lib/python3.11/asyncio/runners.py"));
-        assert!(!is_python_stdlib("/usr/lib/python3/dist-packages/yaml/x.py"));
+        assert!(is_python_stdlib(
+            "/root/.pyenv/versions/3.11.7/lib/python3.11/asyncio/runners.py"
+        ));
+        assert!(!is_python_stdlib(
+            "/usr/lib/python3/dist-packages/yaml/x.py"
+        ));
         assert!(!is_python_stdlib("/app/lib/python_utils.py"));
     }
 }

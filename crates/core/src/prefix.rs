@@ -17,7 +17,11 @@ pub(crate) struct Prefix {
 
 impl Prefix {
     pub(crate) fn new(text: &[u8], suffix: &[u8]) -> Prefix {
-        Prefix { text: text.to_vec(), identity: identity(text), suffix: suffix.to_vec() }
+        Prefix {
+            text: text.to_vec(),
+            identity: identity(text),
+            suffix: suffix.to_vec(),
+        }
     }
 
     pub(crate) fn identity(&self) -> &[u8] {
@@ -89,16 +93,28 @@ pub(crate) fn identity(prefix: &[u8]) -> Vec<u8> {
 }
 
 fn trim_brackets(token: &[u8]) -> &[u8] {
-    let start = token.iter().position(|b| !b"[(<\"'".contains(b)).unwrap_or(token.len());
-    let end = token.iter().rposition(|b| !b"])>\"',:".contains(b)).map_or(start, |e| e + 1);
-    if start >= end { &[] } else { &token[start..end] }
+    let start = token
+        .iter()
+        .position(|b| !b"[(<\"'".contains(b))
+        .unwrap_or(token.len());
+    let end = token
+        .iter()
+        .rposition(|b| !b"])>\"',:".contains(b))
+        .map_or(start, |e| e + 1);
+    if start >= end {
+        &[]
+    } else {
+        &token[start..end]
+    }
 }
 
 fn is_time_like(token: &[u8]) -> bool {
     if token.len() < 5 || !token.iter().any(u8::is_ascii_digit) {
         return false;
     }
-    token.iter().all(|b| b.is_ascii_digit() || b"-:.,/TZ+".contains(b))
+    token
+        .iter()
+        .all(|b| b.is_ascii_digit() || b"-:.,/TZ+".contains(b))
         && token.iter().any(|b| b"-:/".contains(b))
 }
 
@@ -108,8 +124,12 @@ mod tests {
 
     #[test]
     fn openstack_prefix() {
-        let p = Prefix::new(b"2026-11-21 10:00:00.123 12345 ERROR nova.api [req-1 - -] ", b"");
-        let line = b"2026-11-21 10:00:00.9 12345 ERROR nova.api [req-1 - -]   File \"x\", line 1, in f";
+        let p = Prefix::new(
+            b"2026-11-21 10:00:00.123 12345 ERROR nova.api [req-1 - -] ",
+            b"",
+        );
+        let line =
+            b"2026-11-21 10:00:00.9 12345 ERROR nova.api [req-1 - -]   File \"x\", line 1, in f";
         assert_eq!(p.strip(line), Some(&b"  File \"x\", line 1, in f"[..]));
         let other_pid = b"2026-11-21 10:00:00.9 12346 ERROR nova.api [req-1 - -]   File \"x\"";
         assert_eq!(p.strip(other_pid), None);

@@ -68,7 +68,11 @@ pub(crate) fn find_header(line: &str) -> Option<Header> {
     let suffix_len = trailing_suffix_len(rest)?;
     let before = &line[..at];
     if kind == HeaderKind::Stack {
-        return Some(Header { prefix_len: before.len(), suffix_len, kind });
+        return Some(Header {
+            prefix_len: before.len(),
+            suffix_len,
+            kind,
+        });
     }
     if let Some(head) = before.strip_suffix(GROUP_PREFIX) {
         // `  + Exception Group Traceback`; the `+ ` and its indent belong to Python.
@@ -77,12 +81,20 @@ pub(crate) fn find_header(line: &str) -> Option<Header> {
         // that separate a log prefix.
         let indent = (head.len() - head.trim_end_matches(' ').len()).min(2);
         let prefix_len = head.len() - indent;
-        return Some(Header { prefix_len, suffix_len, kind: HeaderKind::Group(indent) });
+        return Some(Header {
+            prefix_len,
+            suffix_len,
+            kind: HeaderKind::Group(indent),
+        });
     }
     if before.ends_with('"') || before.ends_with('\'') || before.ends_with('`') {
         return None;
     }
-    Some(Header { prefix_len: before.len(), suffix_len, kind })
+    Some(Header {
+        prefix_len: before.len(),
+        suffix_len,
+        kind,
+    })
 }
 
 /// What may follow a header on its line: nothing, or a suffix the log format
@@ -117,7 +129,9 @@ pub(crate) fn find_frame(line: &str) -> Option<(usize, usize)> {
     let prefix_len = start;
     let rest = &line[prefix_len..];
     let suffix_len = rest.rfind(", referer: ").map_or(0, |i| rest.len() - i);
-    FRAME_RE.is_match(&rest[..rest.len() - suffix_len]).then_some((prefix_len, suffix_len))
+    FRAME_RE
+        .is_match(&rest[..rest.len() - suffix_len])
+        .then_some((prefix_len, suffix_len))
 }
 
 pub(crate) fn is_frame(line: &str) -> bool {
@@ -136,8 +150,10 @@ pub(crate) fn parse_exception_line(line: &str) -> Option<(&str, &str)> {
 
 pub(crate) fn is_syntax_error_type(ty: &str) -> bool {
     let last = ty.rsplit('.').next().unwrap_or(ty);
-    matches!(last, "SyntaxError" | "IndentationError" | "TabError" | "_IncompleteInputError")
-        || last.ends_with("SyntaxError")
+    matches!(
+        last,
+        "SyntaxError" | "IndentationError" | "TabError" | "_IncompleteInputError"
+    ) || last.ends_with("SyntaxError")
 }
 
 pub(crate) fn is_chain_sentence(line: &str) -> bool {
@@ -216,7 +232,11 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
             // An exception printed without frames (a group's sub-exception, or
             // an exception raised where there is no Python frame).
             let (message, next) = collect_message(lines, i + 1, message);
-            chain.push(Exception { ty: ty.to_string(), message, ..Exception::default() });
+            chain.push(Exception {
+                ty: ty.to_string(),
+                message,
+                ..Exception::default()
+            });
             i = next;
             continue;
         }
@@ -315,7 +335,11 @@ fn collect_message(lines: &[&str], mut i: usize, first: &str) -> (String, usize)
 }
 
 fn make_frame(file: &str, line: Option<u32>, function: String, source: Vec<&str>) -> Frame {
-    let source = if source.is_empty() { None } else { Some(source.join("\n")) };
+    let source = if source.is_empty() {
+        None
+    } else {
+        Some(source.join("\n"))
+    };
     Frame {
         file: file.to_string(),
         path: paths::app_relative(file),
@@ -329,7 +353,9 @@ fn make_frame(file: &str, line: Option<u32>, function: String, source: Vec<&str>
 
 fn is_caret_line(line: &str) -> bool {
     let t = line.trim();
-    !t.is_empty() && t.bytes().all(|b| matches!(b, b'^' | b'~' | b' ' | b'-' | b'+'))
+    !t.is_empty()
+        && t.bytes()
+            .all(|b| matches!(b, b'^' | b'~' | b' ' | b'-' | b'+'))
 }
 
 fn indent_of(line: &str) -> usize {
@@ -433,11 +459,17 @@ fn parse_child(lines: &[&str], col: usize) -> Option<Exception> {
         })
         .collect();
     // "and N more exceptions" is a placeholder, not an exception.
-    if stripped.len() == 1 && stripped[0].starts_with("and ") && stripped[0].contains(" more exception") {
+    if stripped.len() == 1
+        && stripped[0].starts_with("and ")
+        && stripped[0].contains(" more exception")
+    {
         return None;
     }
     let (_, chain) = parse(&stripped);
-    chain.into_iter().last().filter(|e| !e.ty.is_empty() || !e.frames.is_empty())
+    chain
+        .into_iter()
+        .last()
+        .filter(|e| !e.ty.is_empty() || !e.frames.is_empty())
 }
 
 #[cfg(test)]
@@ -448,11 +480,17 @@ mod tests {
     fn finds_headers_with_and_without_prefixes() {
         let h = find_header("Traceback (most recent call last):").unwrap();
         assert_eq!((h.prefix_len, h.kind), (0, HeaderKind::Traceback));
-        let line = "2026-11-21 10:00:00.123 12345 ERROR nova [req-1] Traceback (most recent call last):";
-        assert_eq!(find_header(line).unwrap().prefix_len, line.find("Traceback").unwrap());
+        let line =
+            "2026-11-21 10:00:00.123 12345 ERROR nova [req-1] Traceback (most recent call last):";
+        assert_eq!(
+            find_header(line).unwrap().prefix_len,
+            line.find("Traceback").unwrap()
+        );
         let g = find_header("  + Exception Group Traceback (most recent call last):").unwrap();
         assert_eq!((g.prefix_len, g.kind), (0, HeaderKind::Group(2)));
-        let w = find_header("[wsgi:error] Traceback (most recent call last):, referer: https://x/y").unwrap();
+        let w =
+            find_header("[wsgi:error] Traceback (most recent call last):, referer: https://x/y")
+                .unwrap();
         assert!(w.suffix_len > 0);
         assert!(find_header(r#"see "Traceback (most recent call last):" in the FAQ"#).is_none());
         assert!(find_header("Traceback (most recent call last): is what Python prints").is_none());
@@ -460,9 +498,18 @@ mod tests {
 
     #[test]
     fn exception_lines() {
-        assert_eq!(parse_exception_line("KeyError: 'x'"), Some(("KeyError", "'x'")));
-        assert_eq!(parse_exception_line("anyio.EndOfStream"), Some(("anyio.EndOfStream", "")));
-        assert_eq!(parse_exception_line("ValueError:"), Some(("ValueError", "")));
+        assert_eq!(
+            parse_exception_line("KeyError: 'x'"),
+            Some(("KeyError", "'x'"))
+        );
+        assert_eq!(
+            parse_exception_line("anyio.EndOfStream"),
+            Some(("anyio.EndOfStream", ""))
+        );
+        assert_eq!(
+            parse_exception_line("ValueError:"),
+            Some(("ValueError", ""))
+        );
         assert_eq!(parse_exception_line("2026-11-21 10:00 INFO x: y"), None);
         assert_eq!(parse_exception_line("  File \"x\""), None);
     }
