@@ -16,7 +16,12 @@ use clap::{Args, Parser, Subcommand};
 /// error groups with a stable fingerprint, and (in later versions) proposes a
 /// tested fix for each new group as a draft pull request.
 #[derive(Debug, Parser)]
-#[command(name = "tracefix", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "tracefix",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,7 +34,9 @@ enum Command {
     /// Reads each FILE as bytes (any encoding, any size) and reports the error
     /// groups it found, most frequent first. Understands plain logs, per-line
     /// prefixed logs, JSON lines, Docker json-file and CRI container logs.
-    #[command(after_help = "Examples:\n  tracefix scan app.log\n  kubectl logs deploy/api | tracefix scan --json\n  tracefix scan --group /var/log/app/*.log")]
+    #[command(
+        after_help = "Examples:\n  tracefix scan app.log\n  kubectl logs deploy/api | tracefix scan --json\n  tracefix scan --group /var/log/app/*.log"
+    )]
     Scan(ScanArgs),
 }
 

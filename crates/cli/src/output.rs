@@ -98,13 +98,20 @@ pub fn write_event_json(out: &mut impl Write, event: &ErrorEvent, path: &str) ->
     let json = EventJson {
         language: event.language.as_str(),
         kind: event.kind.as_str(),
-        exception: ExceptionHead { ty: &exc.ty, message: &exc.message },
+        exception: ExceptionHead {
+            ty: &exc.ty,
+            message: &exc.message,
+        },
         chain: event.chain.iter().map(exception_json).collect(),
         frames: exc.frames.iter().map(frame_json).collect(),
         fingerprint: &event.fingerprint,
         fingerprint_version: event.fingerprint_version,
         md5_raw: &event.md5_raw,
-        source: SourceJson { path, first_line: event.span.first_line, last_line: event.span.last_line },
+        source: SourceJson {
+            path,
+            first_line: event.span.first_line,
+            last_line: event.span.last_line,
+        },
         stream: event.stream.as_deref(),
         intro: event.intro.as_deref(),
         truncated: event.truncated,
@@ -148,7 +155,10 @@ pub struct Groups {
 impl Groups {
     pub fn add(&mut self, event: &ErrorEvent, path: &str) {
         self.events += 1;
-        let here = Occurrence { path: path.to_string(), line: event.span.first_line };
+        let here = Occurrence {
+            path: path.to_string(),
+            line: event.span.first_line,
+        };
         if let Some(&i) = self.by_fingerprint.get(&event.fingerprint) {
             let g = &mut self.groups[i];
             g.count += 1;
@@ -164,13 +174,18 @@ impl Groups {
                 format!("{}{line} in {}", f.path, f.function)
             }
         });
-        self.by_fingerprint.insert(event.fingerprint.clone(), self.groups.len());
+        self.by_fingerprint
+            .insert(event.fingerprint.clone(), self.groups.len());
         self.groups.push(Group {
             fingerprint: event.fingerprint.clone(),
             fingerprint_version: event.fingerprint_version,
             count: 1,
             language: event.language.as_str(),
-            ty: if exc.ty.is_empty() { "(no exception)".to_string() } else { exc.ty.clone() },
+            ty: if exc.ty.is_empty() {
+                "(no exception)".to_string()
+            } else {
+                exc.ty.clone()
+            },
             message: exc.message_first_line().to_string(),
             location,
             first: here.clone(),
@@ -181,7 +196,7 @@ impl Groups {
     /// Most frequent first; ties in order of first appearance.
     pub fn sorted(&self) -> Vec<&Group> {
         let mut groups: Vec<&Group> = self.groups.iter().collect();
-        groups.sort_by(|a, b| b.count.cmp(&a.count));
+        groups.sort_by_key(|g| std::cmp::Reverse(g.count));
         groups
     }
 
@@ -266,7 +281,11 @@ pub fn write_summary(
 }
 
 fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn human_bytes(n: u64) -> String {
@@ -277,12 +296,19 @@ fn human_bytes(n: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// Shortens `s` to `width` characters with an ellipsis, on one line.
 fn clip(s: &str, width: usize) -> String {
-    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if one_line.chars().count() <= width {
         return one_line;
     }

@@ -13,7 +13,9 @@ use tracefix_core::{Config, Engine, ErrorEvent, SourceId, SourceStats};
 use crate::ScanArgs;
 use crate::output::{self, Groups};
 
-const CHUNK: usize = 1 << 20;
+/// Read size: 128 KiB reads cost far less kernel time than 1 MiB ones here
+/// (see docs/BENCHMARKS.md).
+const CHUNK: usize = 128 * 1024;
 
 /// Where output goes as events arrive.
 enum Mode {
@@ -40,7 +42,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let inputs: Vec<String> = if args.files.is_empty() {
         vec!["-".to_string()]
     } else {
-        args.files.iter().map(|p| p.to_string_lossy().into_owned()).collect()
+        args.files
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
     };
 
     let started = Instant::now();
@@ -53,7 +58,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 
     for (index, name) in inputs.iter().enumerate() {
         let id = SourceId(index as u32);
-        let mut printer = Printer { out: &mut out, mode: &mode, groups: &mut groups, name };
+        let mut printer = Printer {
+            out: &mut out,
+            mode: &mode,
+            groups: &mut groups,
+            name,
+        };
         let result = if name == "-" {
             scan_stdin(&mut engine, id, &mut printer)
         } else {
@@ -87,11 +97,21 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         Mode::Group => output::write_groups_json(&mut out, &groups)?,
         Mode::Table => {
             output::write_table(&mut out, &groups)?;
-            output::write_summary(&mut out, &groups, &totals, inputs.len() - failed, started.elapsed())?;
+            output::write_summary(
+                &mut out,
+                &groups,
+                &totals,
+                inputs.len() - failed,
+                started.elapsed(),
+            )?;
         }
     }
     out.flush()?;
-    Ok(if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Receives events as the engine completes them.
@@ -220,4 +240,3 @@ fn scan_stdin(
     printer.emit(&mut events)?;
     Ok(stats)
 }
-

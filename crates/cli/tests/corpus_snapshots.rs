@@ -20,15 +20,25 @@ fn render_exception(out: &mut String, exc: &Value, depth: usize) {
     }
     out.push('\n');
     for f in exc["frames"].as_array().into_iter().flatten() {
-        let source = f["source"].as_str().map(|s| s.lines().next().unwrap_or("")).unwrap_or("-");
-        let repeated = f["repeated"].as_u64().map(|n| format!(" (repeated {n} more)")).unwrap_or_default();
+        let source = f["source"]
+            .as_str()
+            .map(|s| s.lines().next().unwrap_or(""))
+            .unwrap_or("-");
+        let repeated = f["repeated"]
+            .as_u64()
+            .map(|n| format!(" (repeated {n} more)"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "{pad}  {}:{} in {} [{}]{repeated} | {source}",
             f["path"].as_str().unwrap_or(""),
             f["line"],
             f["function"].as_str().unwrap_or(""),
-            if f["in_app"].as_bool() == Some(true) { "app" } else { "lib" },
+            if f["in_app"].as_bool() == Some(true) {
+                "app"
+            } else {
+                "lib"
+            },
         );
     }
     for child in exc["exceptions"].as_array().into_iter().flatten() {
@@ -39,8 +49,18 @@ fn render_exception(out: &mut String, exc: &Value, depth: usize) {
 #[test]
 fn python_corpus_json_snapshots() {
     insta::glob!("../../../tests/corpus/python/cases", "*.log", |path| {
-        let out = Command::cargo_bin("tracefix").unwrap().arg("scan").arg("--json").arg(path).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::cargo_bin("tracefix")
+            .unwrap()
+            .arg("scan")
+            .arg("--json")
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut rendered = String::new();
         for line in String::from_utf8(out.stdout).unwrap().lines() {
             let e: Value = serde_json::from_str(line).unwrap();

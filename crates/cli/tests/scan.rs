@@ -39,15 +39,29 @@ fn help_reads_well() {
     assert!(help.contains("scan"));
     let out = tracefix().args(["scan", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--json", "--group", "--max-event-lines", "--idle-timeout-ms", "Examples:"] {
+    for flag in [
+        "--json",
+        "--group",
+        "--max-event-lines",
+        "--idle-timeout-ms",
+        "Examples:",
+    ] {
         assert!(help.contains(flag), "scan --help lacks {flag}");
     }
 }
 
 #[test]
 fn sample_log_table() {
-    let out = tracefix().current_dir(repo()).args(["scan", "examples/sample.log"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tracefix()
+        .current_dir(repo())
+        .args(["scan", "examples/sample.log"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     insta::with_settings!({filters => vec![(r"in \d+\.\d+s", "in [time]")]}, {
         insta::assert_snapshot!(stdout);
@@ -56,19 +70,33 @@ fn sample_log_table() {
 
 #[test]
 fn json_contract_fields() {
-    let out = tracefix().current_dir(repo()).args(["scan", "--json", "examples/sample.log"]).output().unwrap();
+    let out = tracefix()
+        .current_dir(repo())
+        .args(["scan", "--json", "examples/sample.log"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let events = json_lines(&out.stdout);
     assert_eq!(events.len(), 4);
     for e in &events {
         assert_eq!(e["language"], "python");
-        for key in ["exception", "chain", "frames", "fingerprint", "source", "text"] {
+        for key in [
+            "exception",
+            "chain",
+            "frames",
+            "fingerprint",
+            "source",
+            "text",
+        ] {
             assert!(!e[key].is_null(), "missing {key}");
         }
         assert_eq!(e["source"]["path"], "examples/sample.log");
         let first = e["source"]["first_line"].as_u64().unwrap();
         let last = e["source"]["last_line"].as_u64().unwrap();
-        assert_eq!(e["text"].as_str().unwrap().lines().count() as u64, last - first + 1);
+        assert_eq!(
+            e["text"].as_str().unwrap().lines().count() as u64,
+            last - first + 1
+        );
         let frame = e["frames"].as_array().unwrap().last().unwrap();
         for key in ["file", "line", "function", "in_app"] {
             assert!(!frame[key].is_null(), "frame lacks {key}");
@@ -76,7 +104,12 @@ fn json_contract_fields() {
     }
     // The chained event: oldest cause first, and `exception` is the last one.
     let chained = &events[3];
-    let chain: Vec<&str> = chained["chain"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    let chain: Vec<&str> = chained["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
     assert_eq!(chain, ["json.decoder.JSONDecodeError", "RuntimeError"]);
     assert_eq!(chained["exception"]["type"], "RuntimeError");
     // The two KeyErrors differ in message and line numbers but are one group.
@@ -86,21 +119,39 @@ fn json_contract_fields() {
 
 #[test]
 fn group_output() {
-    let out = tracefix().current_dir(repo()).args(["scan", "--group", "examples/sample.log"]).output().unwrap();
+    let out = tracefix()
+        .current_dir(repo())
+        .args(["scan", "--group", "examples/sample.log"])
+        .output()
+        .unwrap();
     let groups = json_lines(&out.stdout);
     assert_eq!(groups.len(), 3);
     assert_eq!(groups[0]["count"], 2);
     assert_eq!(groups[0]["type"], "KeyError");
     assert_eq!(groups[0]["first"]["line"], 4);
     assert!(groups[0]["last"]["line"].as_u64().unwrap() > 4);
-    assert!(groups.iter().all(|g| g["fingerprint"].as_str().unwrap().len() == 64));
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["fingerprint"].as_str().unwrap().len() == 64)
+    );
 }
 
 #[test]
 fn reads_stdin_and_dash() {
     for args in [vec!["scan", "--json"], vec!["scan", "--json", "-"]] {
-        let mut child = tracefix().args(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(TRACE.as_bytes()).unwrap();
+        let mut child = tracefix()
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(TRACE.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         let events = json_lines(&out.stdout);
         assert_eq!(events.len(), 1);
@@ -116,7 +167,13 @@ fn unreadable_file_is_named_and_others_still_scanned() {
     let good = dir.path().join("good.log");
     std::fs::write(&good, TRACE).unwrap();
     let missing = dir.path().join("missing.log");
-    let out = tracefix().arg("scan").arg("--json").arg(&missing).arg(&good).output().unwrap();
+    let out = tracefix()
+        .arg("scan")
+        .arg("--json")
+        .arg(&missing)
+        .arg(&good)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("missing.log"), "{stderr}");
@@ -130,10 +187,16 @@ fn unreadable_file_is_named_and_others_still_scanned() {
 
 #[test]
 fn bad_flags_fail_clearly() {
-    let out = tracefix().args(["scan", "--json", "--group"]).output().unwrap();
+    let out = tracefix()
+        .args(["scan", "--json", "--group"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
-    let out = tracefix().args(["scan", "--max-event-lines", "many"]).output().unwrap();
+    let out = tracefix()
+        .args(["scan", "--max-event-lines", "many"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value"));
 }
 
@@ -147,13 +210,20 @@ fn binary_garbage_and_huge_lines_do_not_stop_the_scan() {
     data.push(b'\n');
     data.extend_from_slice(TRACE.as_bytes());
     std::fs::write(&path, &data).unwrap();
-    let out = tracefix().args(["scan", "--json", "--max-line-bytes", "4096"]).arg(&path).output().unwrap();
+    let out = tracefix()
+        .args(["scan", "--json", "--max-line-bytes", "4096"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let events = json_lines(&out.stdout);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["source"]["first_line"], 3);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("1 line(s) longer than 4096 bytes were cut"), "{stderr}");
+    assert!(
+        stderr.contains("1 line(s) longer than 4096 bytes were cut"),
+        "{stderr}"
+    );
 }
 
 /// On a live stream, a trace whose last line is ambiguous (more message lines,
@@ -177,7 +247,10 @@ fn live_stdin_flushes_after_idle_timeout() {
     let waited = started.elapsed();
     let event: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(event["exception"]["type"], "KeyError");
-    assert!(waited < Duration::from_secs(10), "event arrived only after {waited:?}");
+    assert!(
+        waited < Duration::from_secs(10),
+        "event arrived only after {waited:?}"
+    );
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }

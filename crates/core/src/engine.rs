@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use memchr::memmem::Finder;
 use memchr::{memchr, memchr_iter, memrchr};
 
 use crate::assemble::{self, State, Verdict};
@@ -27,13 +27,12 @@ use crate::json_record;
 use crate::prefix::Prefix;
 use crate::python;
 
-/// Literals of which every Python trace line that can start an event holds at least one.
-pub const ANCHORS: [&str; 4] = [
-    "Traceback (most recent call last)",
-    "Stack (most recent call last)",
-    "File \"",
-    "File \\\"",
-];
+/// Literals of which every Python trace line that can start an event holds at
+/// least one: `(most recent call last)` in `Traceback`/`Stack` headers, and
+/// `File "` (or `File \"` inside JSON) in frame lines. Searched with
+/// `memchr::memmem`, which is much faster than a multi-pattern automaton on
+/// quote-heavy JSON and access logs.
+pub const ANCHORS: [&str; 2] = ["most recent call last)", "File "];
 
 /// How many earlier lines the engine looks at when it finds an anchor.
 const LOOKBACK_LINES: usize = 16;
@@ -91,7 +90,7 @@ pub struct SourceStats {
 /// then when following live input).
 pub struct Engine {
     config: Config,
-    anchors: AhoCorasick,
+    anchors: Anchors,
     sources: HashMap<SourceId, SourceState>,
 }
 
@@ -103,13 +102,9 @@ impl Default for Engine {
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        let anchors = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(ANCHORS)
-            .expect("anchor automaton");
         Engine {
             config,
-            anchors,
+            anchors: Anchors::new(),
             sources: HashMap::new(),
         }
     }
@@ -187,9 +182,65 @@ impl Engine {
     }
 }
 
+/// The anchor searchers, with the position of their next match in the current
+/// buffer remembered so that a buffer is scanned once per literal.
+struct Anchors {
+    finders: [Finder<'static>; 2],
+}
+
+/// What is known about the next match of one anchor in the current buffer.
+#[derive(Clone, Copy)]
+enum Next {
+    Unknown,
+    At(usize),
+    None,
+}
+
+impl Anchors {
+    fn new() -> Anchors {
+        Anchors {
+            finders: ANCHORS.map(|a| Finder::new(a.as_bytes()).into_owned()),
+        }
+    }
+
+    /// The position of the first anchor at or after `from` in `buf`.
+    fn find(&self, buf: &[u8], from: usize, next: &mut [Next; 2]) -> Option<usize> {
+        for (i, finder) in self.finders.iter().enumerate() {
+            let stale = match next[i] {
+                Next::Unknown => true,
+                Next::At(at) => at < from,
+                Next::None => false,
+            };
+            if stale {
+                next[i] = match find_anchor(finder, i, buf, from) {
+                    Some(at) => Next::At(at),
+                    None => Next::None,
+                };
+            }
+        }
+        next.iter()
+            .filter_map(|n| match n {
+                Next::At(at) => Some(*at),
+                _ => None,
+            })
+            .min()
+    }
+}
+
+fn find_anchor(finder: &Finder<'_>, index: usize, buf: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let at = from + finder.find(&buf[from..])?;
+        // `File ` counts only before a quote (`File "` or, in JSON, `File \"`).
+        if index == 0 || matches!(buf.get(at + 5), Some(b'"' | b'\\')) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
 struct Ctx<'a> {
     config: &'a Config,
-    anchors: &'a AhoCorasick,
+    anchors: &'a Anchors,
     now_ms: u64,
     out: &'a mut Vec<ErrorEvent>,
 }
@@ -390,15 +441,15 @@ impl SourceState {
     /// Processes complete lines (each ends with `\n`).
     fn region(&mut self, buf: &[u8], ctx: &mut Ctx<'_>) {
         let mut pos = 0;
+        let mut next = [Next::Unknown; 2];
         while pos < buf.len() {
             if !self.active() {
-                let Some(m) = ctx.anchors.find(&buf[pos..]) else {
+                let Some(anchor) = ctx.anchors.find(buf, pos, &mut next) else {
                     let rest = &buf[pos..];
                     self.remember_tail(rest);
                     self.advance_lines(memchr_iter(b'\n', rest).count() as u64);
                     return;
                 };
-                let anchor = pos + m.start();
                 let line_start = memrchr(b'\n', &buf[pos..anchor]).map_or(pos, |i| pos + i + 1);
                 let skipped = memchr_iter(b'\n', &buf[pos..line_start]).count() as u64;
                 self.lookback(&buf[pos..line_start], skipped, ctx);

@@ -7,8 +7,17 @@ fn render(events: &[ErrorEvent]) -> Vec<String> {
     events
         .iter()
         .map(|e| {
-            let chain: Vec<&str> =
-                e.chain.iter().map(|c| if c.ty.is_empty() { "(none)" } else { c.ty.as_str() }).collect();
+            let chain: Vec<&str> = e
+                .chain
+                .iter()
+                .map(|c| {
+                    if c.ty.is_empty() {
+                        "(none)"
+                    } else {
+                        c.ty.as_str()
+                    }
+                })
+                .collect();
             format!(
                 "{}-{} {}{}",
                 e.span.first_line,
@@ -32,7 +41,8 @@ fn check_with(config: Config, input: &str, expect: &[&str]) {
     assert_eq!(render(&events), expect, "input:\n{input}");
 }
 
-const TB: &str = "Traceback (most recent call last):\n  File \"/app/a.py\", line 3, in f\n    g()\n";
+const TB: &str =
+    "Traceback (most recent call last):\n  File \"/app/a.py\", line 3, in f\n    g()\n";
 
 #[test]
 fn same_trace_twice_in_a_row_splits() {
@@ -89,7 +99,10 @@ fn interleaved_writers_with_prefixes_come_out_whole() {
         format!("{b}ValueError: b"),
         "2026-11-21 10:00:01.000 333 INFO api [req-c] done".to_string(),
     ];
-    check(&(lines.join("\n") + "\n"), &["1-7 KeyError", "2-8 ValueError"]);
+    check(
+        &(lines.join("\n") + "\n"),
+        &["1-7 KeyError", "2-8 ValueError"],
+    );
 }
 
 #[test]
@@ -104,7 +117,10 @@ fn container_streams_are_separate_and_cri_pieces_join() {
     ];
     let events = Engine::scan_bytes(Config::default(), (lines.join("\n") + "\n").as_bytes());
     assert_eq!(render(&events), ["1-6 KeyError"]);
-    assert_eq!(events[0].exception().frames[0].source.as_deref(), Some("return lookup(key)"));
+    assert_eq!(
+        events[0].exception().frames[0].source.as_deref(),
+        Some("return lookup(key)")
+    );
     assert_eq!(events[0].stream.as_deref(), Some("stderr"));
 }
 
@@ -112,12 +128,20 @@ fn container_streams_are_separate_and_cri_pieces_join() {
 fn caps_cut_a_trace_and_mark_it_truncated() {
     let mut input = String::from("Traceback (most recent call last):\n");
     for i in 0..50 {
-        input.push_str(&format!("  File \"/app/a.py\", line {i}, in f{i}\n    f()\n"));
+        input.push_str(&format!(
+            "  File \"/app/a.py\", line {i}, in f{i}\n    f()\n"
+        ));
     }
     input.push_str("KeyError: 'x'\n");
-    let config = Config { max_event_lines: 20, ..Config::default() };
+    let config = Config {
+        max_event_lines: 20,
+        ..Config::default()
+    };
     check_with(config, &input, &["1-20 (none) truncated"]);
-    let config = Config { max_event_bytes: 300, ..Config::default() };
+    let config = Config {
+        max_event_bytes: 300,
+        ..Config::default()
+    };
     let events = Engine::scan_bytes(config, input.as_bytes());
     assert!(events[0].truncated);
     assert!(events[0].text.len() <= 400);
@@ -125,24 +149,48 @@ fn caps_cut_a_trace_and_mark_it_truncated() {
 
 #[test]
 fn end_of_input_mid_trace_is_truncated() {
-    check("Traceback (most recent call last):\n  File \"/app/a.py\", line 1, in f\n    f()\n", &["1-3 (none) truncated"]);
+    check(
+        "Traceback (most recent call last):\n  File \"/app/a.py\", line 1, in f\n    f()\n",
+        &["1-3 (none) truncated"],
+    );
 }
 
 #[test]
 fn idle_timeout_closes_a_live_trace() {
-    let mut engine = Engine::new(Config { idle_timeout_ms: 3_000, ..Config::default() });
+    let mut engine = Engine::new(Config {
+        idle_timeout_ms: 3_000,
+        ..Config::default()
+    });
     let mut out = Vec::new();
-    engine.push(SourceId(1), format!("{TB}KeyError: 'a'\n").as_bytes(), 1_000, &mut out);
-    assert!(out.is_empty(), "the exception line may still be followed by a chain");
+    engine.push(
+        SourceId(1),
+        format!("{TB}KeyError: 'a'\n").as_bytes(),
+        1_000,
+        &mut out,
+    );
+    assert!(
+        out.is_empty(),
+        "the exception line may still be followed by a chain"
+    );
     engine.poll(3_999, &mut out);
     assert!(out.is_empty());
     engine.poll(4_000, &mut out);
     assert_eq!(render(&out), ["1-4 KeyError"]);
     // A short pause inside a trace does not split it.
     let mut out = Vec::new();
-    engine.push(SourceId(2), b"Traceback (most recent call last):\n", 0, &mut out);
+    engine.push(
+        SourceId(2),
+        b"Traceback (most recent call last):\n",
+        0,
+        &mut out,
+    );
     engine.poll(1_000, &mut out);
-    engine.push(SourceId(2), b"  File \"/app/a.py\", line 1, in f\n    f()\nValueError: v\n", 1_500, &mut out);
+    engine.push(
+        SourceId(2),
+        b"  File \"/app/a.py\", line 1, in f\n    f()\nValueError: v\n",
+        1_500,
+        &mut out,
+    );
     engine.finish(SourceId(2), 1_600, &mut out);
     assert_eq!(render(&out), ["1-4 ValueError"]);
 }
@@ -151,9 +199,19 @@ fn idle_timeout_closes_a_live_trace() {
 fn sources_do_not_mix() {
     let mut engine = Engine::default();
     let mut out = Vec::new();
-    engine.push(SourceId(1), b"Traceback (most recent call last):\n", 0, &mut out);
+    engine.push(
+        SourceId(1),
+        b"Traceback (most recent call last):\n",
+        0,
+        &mut out,
+    );
     engine.push(SourceId(2), b"ERROR other: x\n", 0, &mut out);
-    engine.push(SourceId(1), b"  File \"/app/a.py\", line 1, in f\n    f()\nKeyError: 'k'\n", 0, &mut out);
+    engine.push(
+        SourceId(1),
+        b"  File \"/app/a.py\", line 1, in f\n    f()\nKeyError: 'k'\n",
+        0,
+        &mut out,
+    );
     engine.finish(SourceId(1), 0, &mut out);
     engine.finish(SourceId(2), 0, &mut out);
     assert_eq!(render(&out), ["1-4 KeyError"]);
@@ -162,12 +220,20 @@ fn sources_do_not_mix() {
 
 #[test]
 fn overlong_lines_are_cut_and_counted() {
-    let mut engine = Engine::new(Config { max_line_bytes: 64, ..Config::default() });
+    let mut engine = Engine::new(Config {
+        max_line_bytes: 64,
+        ..Config::default()
+    });
     let mut out = Vec::new();
     let long = vec![b'x'; 10_000];
     engine.push(SourceId(0), &long, 0, &mut out);
     engine.push(SourceId(0), &long, 0, &mut out);
-    engine.push(SourceId(0), format!("\n{TB}KeyError: 'a'\n").as_bytes(), 0, &mut out);
+    engine.push(
+        SourceId(0),
+        format!("\n{TB}KeyError: 'a'\n").as_bytes(),
+        0,
+        &mut out,
+    );
     let stats = engine.finish(SourceId(0), 0, &mut out);
     assert_eq!(stats.cut_lines, 1);
     assert_eq!(stats.cut_bytes, 20_000 - 64);
@@ -177,10 +243,18 @@ fn overlong_lines_are_cut_and_counted() {
 #[test]
 fn intro_line_and_thread_header_belong_to_the_event() {
     check(
-        &format!("2026-11-21 10:00:00,123 INFO app: fine\n2026-11-21 10:00:00,124 ERROR app: failed to charge order 1234\n{TB}KeyError: 'a'\n"),
+        &format!(
+            "2026-11-21 10:00:00,123 INFO app: fine\n2026-11-21 10:00:00,124 ERROR app: failed to charge order 1234\n{TB}KeyError: 'a'\n"
+        ),
         &["2-6 KeyError"],
     );
-    check(&format!("Exception in thread Thread-1 (worker):\n{TB}IndexError: x\n"), &["1-5 IndexError"]);
+    check(
+        &format!("Exception in thread Thread-1 (worker):\n{TB}IndexError: x\n"),
+        &["1-5 IndexError"],
+    );
     // An ordinary line before a bare traceback is not its intro.
-    check(&format!("processing item 5\n{TB}IndexError: x\n"), &["2-5 IndexError"]);
+    check(
+        &format!("processing item 5\n{TB}IndexError: x\n"),
+        &["2-5 IndexError"],
+    );
 }

@@ -1,0 +1,161 @@
+//! Checks the engine against the generated Python corpus: every file's events
+//! must match `tests/corpus/python/manifest.json` (written by the generator,
+//! which knows where it put each real traceback), same-bug events must share a
+//! fingerprint and different bugs must not. The negative corpus must give no event.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tracefix_core::{Config, Engine, EventKind};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus")
+}
+
+#[test]
+fn python_corpus_matches_manifest() {
+    let dir = corpus_dir().join("python");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let files = manifest["files"].as_object().expect("files");
+    assert!(files.len() >= 240, "corpus too small: {}", files.len());
+    let mut failures = Vec::new();
+    // group label -> fingerprints seen, fingerprint -> labels seen
+    let mut by_label: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut by_fingerprint: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    let mut checked = 0;
+    for (name, spec) in files {
+        let data = std::fs::read(dir.join(name)).expect("corpus file");
+        let mut events = Engine::scan_bytes(Config::default(), &data);
+        // Interleaved traces complete in the order of their last lines.
+        events.sort_by_key(|e| (e.span.last_line, e.span.first_line));
+        let expected = spec["events"].as_array().expect("events");
+        if events.len() != expected.len() {
+            let got: Vec<String> = events
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}-{} {}",
+                        e.span.first_line,
+                        e.span.last_line,
+                        e.exception().ty
+                    )
+                })
+                .collect();
+            failures.push(format!(
+                "{name}: expected {} events, got {}: {got:?}",
+                expected.len(),
+                events.len()
+            ));
+            continue;
+        }
+        for (event, want) in events.iter().zip(expected) {
+            checked += 1;
+            let exc = event.exception();
+            let kind = if event.kind == EventKind::Stack {
+                "stack"
+            } else {
+                "exception"
+            };
+            let chain: Vec<&str> = event.chain.iter().map(|e| e.ty.as_str()).collect();
+            let want_chain: Vec<&str> = want["chain"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut problems = Vec::new();
+            let first = want["first_line"].as_u64().unwrap();
+            let last = want["last_line"].as_u64().unwrap();
+            if (event.span.first_line, event.span.last_line) != (first, last) {
+                problems.push(format!(
+                    "lines {}-{} != {first}-{last}",
+                    event.span.first_line, event.span.last_line
+                ));
+            }
+            if want["kind"].as_str().unwrap_or("exception") != kind {
+                problems.push(format!("kind {kind}"));
+            }
+            if kind == "exception" {
+                if exc.ty != want["type"].as_str().unwrap_or("") {
+                    problems.push(format!("type {:?} != {:?}", exc.ty, want["type"]));
+                }
+                if exc.message_first_line() != want["message"].as_str().unwrap_or("") {
+                    problems.push(format!(
+                        "message {:?} != {:?}",
+                        exc.message_first_line(),
+                        want["message"]
+                    ));
+                }
+                if !want_chain.is_empty() && chain != want_chain {
+                    problems.push(format!("chain {chain:?} != {want_chain:?}"));
+                }
+            }
+            if event.truncated {
+                problems.push("marked truncated".to_string());
+            }
+            if !problems.is_empty() {
+                failures.push(format!("{name} event at {first}: {}", problems.join("; ")));
+            }
+            if let Some(label) = want["group"].as_str() {
+                by_label
+                    .entry(label.to_string())
+                    .or_default()
+                    .insert(event.fingerprint.clone(), name.clone());
+                by_fingerprint
+                    .entry(event.fingerprint.clone())
+                    .or_default()
+                    .insert(label.to_string(), name.clone());
+            }
+        }
+    }
+    for (label, fps) in &by_label {
+        if fps.len() > 1 {
+            failures.push(format!(
+                "group {label} split into {} fingerprints: {:?}",
+                fps.len(),
+                fps.values().collect::<Vec<_>>()
+            ));
+        }
+    }
+    for labels in by_fingerprint.values() {
+        if labels.len() > 1 {
+            failures.push(format!("different bugs share a fingerprint: {labels:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems ({checked} events checked):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn negative_corpus_has_no_events() {
+    let dir = corpus_dir().join("negative");
+    let mut lines = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("negative corpus") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "log") {
+            continue;
+        }
+        let data = std::fs::read(&path).expect("read");
+        lines += data.iter().filter(|&&b| b == b'\n').count();
+        for event in Engine::scan_bytes(Config::default(), &data) {
+            failures.push(format!(
+                "{}:{}: {}",
+                path.display(),
+                event.span.first_line,
+                event.text
+            ));
+        }
+    }
+    assert!(lines >= 1_000, "negative corpus too small: {lines} lines");
+    assert!(
+        failures.is_empty(),
+        "false positives:\n{}",
+        failures.join("\n")
+    );
+}
