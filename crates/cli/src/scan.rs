@@ -224,17 +224,14 @@ fn scan_stdin(
         match rx.recv_timeout(tick) {
             Ok(Ok(chunk)) => engine.push(id, &chunk, now(), &mut events),
             Ok(Err(e)) => return Err(read_failure("standard input", e)),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                engine.poll(now(), &mut events);
-                if !events.is_empty() {
-                    printer.emit(&mut events)?;
-                    printer.flush()?;
-                }
-                continue;
-            }
+            Err(mpsc::RecvTimeoutError::Timeout) => engine.poll(now(), &mut events),
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        printer.emit(&mut events)?;
+        if !events.is_empty() {
+            // A live stream's reader wants each event as soon as it is known.
+            printer.emit(&mut events)?;
+            printer.flush()?;
+        }
     }
     let stats = engine.finish(id, now(), &mut events);
     printer.emit(&mut events)?;
