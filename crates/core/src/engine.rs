@@ -306,12 +306,7 @@ impl OpenTrace {
     }
 
     fn strip(&self, content: &str) -> Option<String> {
-        match &self.prefix {
-            None => Some(content.to_string()),
-            Some(p) => p
-                .strip(content.as_bytes())
-                .map(|c| String::from_utf8_lossy(c).into_owned()),
-        }
+        content_after(self.prefix.as_ref(), content)
     }
 
     fn over_limits(&self, config: &Config) -> bool {
@@ -841,14 +836,7 @@ impl SourceState {
     ) -> Option<LogicalLine> {
         let recent = &mut self.channels[ch].recent;
         let window_start = line.first.saturating_sub(LOOKBACK_LINES as u64);
-        let content_of = |l: &LogicalLine| -> Option<String> {
-            match prefix {
-                None => Some(l.content.clone()),
-                Some(p) => p
-                    .strip(l.content.as_bytes())
-                    .map(|c| String::from_utf8_lossy(c).into_owned()),
-            }
-        };
+        let content_of = |l: &LogicalLine| content_after(prefix, &l.content);
         // A writer whose prefix says ERROR: its line before the trace is the intro.
         let writer_is_error = prefix
             .is_some_and(|p| assemble::looks_like_intro(&String::from_utf8_lossy(p.identity())));
@@ -935,14 +923,7 @@ impl SourceState {
         if n < 2 {
             return None;
         }
-        let content_of = |l: &LogicalLine| -> Option<String> {
-            match prefix {
-                None => Some(l.content.clone()),
-                Some(p) => p
-                    .strip(l.content.as_bytes())
-                    .map(|c| String::from_utf8_lossy(c).into_owned()),
-            }
-        };
+        let content_of = |l: &LogicalLine| content_after(prefix, &l.content);
         let (exc, quote) = (&recent[n - 2], &recent[n - 1]);
         let adjacent =
             prefix.is_some() || (quote.last + 1 == line.first && exc.last + 1 == quote.first);
@@ -971,13 +952,10 @@ impl SourceState {
             raw.push(&intro.raw);
         }
         raw.extend(trace.raw.iter().map(String::as_str));
-        let intro_content = trace.intro.as_ref().map(|l| match &trace.prefix {
-            Some(p) => p.strip(l.content.as_bytes()).map_or_else(
-                || l.content.clone(),
-                |c| String::from_utf8_lossy(c).into_owned(),
-            ),
-            None => l.content.clone(),
-        });
+        let intro_content = trace
+            .intro
+            .as_ref()
+            .map(|l| trace.strip(&l.content).unwrap_or_else(|| l.content.clone()));
         let stream = stream_label(CHANNELS[ch], trace.prefix.as_ref());
         let truncated = trace.truncated || (!complete && at_end);
         if let Some(event) = build_event(
@@ -1015,6 +993,17 @@ enum Route {
     DropPrefix,
     /// A line of another writer.
     Foreign,
+}
+
+/// The content of a line after `prefix` (the whole line when there is none),
+/// or None when the line does not carry that prefix.
+fn content_after(prefix: Option<&Prefix>, content: &str) -> Option<String> {
+    match prefix {
+        None => Some(content.to_string()),
+        Some(p) => p
+            .strip(content.as_bytes())
+            .map(|c| String::from_utf8_lossy(c).into_owned()),
+    }
 }
 
 fn remember(channel: &mut ChannelState, mut line: LogicalLine) {
