@@ -39,6 +39,8 @@ const LOOKBACK_LINES: usize = 16;
 /// How much of a line an unrelated (not yet trace) line keeps for a possible intro.
 const RECENT_LINE_BYTES: usize = 8 * 1024;
 const RECENT_LINES: usize = 32;
+/// How much of each line before an anchor lookback keeps.
+const LOOKBACK_LINE_BYTES: usize = 128 * 1024;
 /// Lines of a multi-line log message before a trace that can form its intro.
 const MAX_INTRO_LINES: usize = 3;
 
@@ -442,10 +444,12 @@ impl SourceState {
                 let Some(anchor) = ctx.anchors.find(buf, pos, &mut next) else {
                     let rest = &buf[pos..];
                     self.remember_tail(rest);
+                    self.count_cut_lines(rest, ctx.config.max_line_bytes);
                     self.advance_lines(memchr_iter(b'\n', rest).count() as u64);
                     return;
                 };
                 let line_start = memrchr(b'\n', &buf[pos..anchor]).map_or(pos, |i| pos + i + 1);
+                self.count_cut_lines(&buf[pos..line_start], ctx.config.max_line_bytes);
                 let skipped = memchr_iter(b'\n', &buf[pos..line_start]).count() as u64;
                 self.lookback(&buf[pos..line_start], skipped, ctx);
                 self.advance_lines(skipped);
@@ -462,6 +466,23 @@ impl SourceState {
         }
     }
 
+    /// Counts the overlong lines of a skipped stretch of complete lines. Only a
+    /// stretch longer than the cap can hold one, so ordinary buffers cost nothing.
+    fn count_cut_lines(&mut self, skipped: &[u8], max_line_bytes: usize) {
+        if skipped.len() <= max_line_bytes {
+            return;
+        }
+        let mut start = 0;
+        for end in memchr_iter(b'\n', skipped) {
+            let len = end - start;
+            if len > max_line_bytes {
+                self.stats.cut_lines += 1;
+                self.stats.cut_bytes += (len - max_line_bytes) as u64;
+            }
+            start = end + 1;
+        }
+    }
+
     fn advance_lines(&mut self, n: u64) {
         self.line_no += n;
         self.stats.lines += n;
@@ -473,15 +494,9 @@ impl SourceState {
         let total = memchr_iter(b'\n', skipped).count();
         let mut end = skipped.len();
         let mut lines = Vec::new();
-        let mut bytes = 0;
         while end > 0 && lines.len() < LOOKBACK_LINES {
             let start = memrchr(b'\n', &skipped[..end - 1]).map_or(0, |i| i + 1);
-            let line = &skipped[start..end - 1];
-            bytes += line.len();
-            if bytes > RECENT_LINE_BYTES * LOOKBACK_LINES {
-                break;
-            }
-            lines.push(line.to_vec());
+            lines.push(lookback_copy(&skipped[start..end - 1]));
             end = start;
         }
         if lines.len() < total {
@@ -505,7 +520,7 @@ impl SourceState {
         let mut no = self.line_no + count;
         while end > 0 && lines.len() < LOOKBACK_LINES {
             let start = memrchr(b'\n', &skipped[..end - 1]).map_or(0, |i| i + 1);
-            lines.push((no, skipped[start..end - 1].to_vec()));
+            lines.push((no, lookback_copy(&skipped[start..end - 1])));
             no -= 1;
             end = start;
         }
@@ -527,12 +542,18 @@ impl SourceState {
     }
 
     fn physical_line(&mut self, line: &[u8], no: u64, context_only: bool, ctx: &mut Ctx<'_>) {
-        let mut line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut line = line;
         if line.len() > ctx.config.max_line_bytes {
-            self.stats.cut_lines += 1;
-            self.stats.cut_bytes += (line.len() - ctx.config.max_line_bytes) as u64;
+            // Lines looked at only as context were counted when they were skipped.
+            if !context_only {
+                self.stats.cut_lines += 1;
+                self.stats.cut_bytes += (line.len() - ctx.config.max_line_bytes) as u64;
+            }
             line = &line[..ctx.config.max_line_bytes];
         }
+        // Cut first, then drop `\r`: the same bytes whether or not the line
+        // crossed a `push` boundary (a carried line is capped as it arrives).
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         let unframed = framing::unframe(line);
         let ch = channel_index(unframed.channel);
         let raw = String::from_utf8_lossy(line).into_owned();
@@ -582,6 +603,7 @@ impl SourceState {
                         // followed by unprefixed frames: the prefix was an intro, not a format.
                         None if !prefix.is_sibling(line.content.as_bytes())
                             && trace.content.len() == 1
+                            && trace.foreign == 0
                             && python::is_frame(&line.content) =>
                         {
                             Route::DropPrefix
@@ -736,7 +758,7 @@ impl SourceState {
                 trace.take(line, own, ctx.now_ms);
                 return;
             }
-            let intro = self.take_intro(ch, &line, prefix.as_ref());
+            let intro = self.take_intro(ch, &line, prefix.as_ref().filter(|p| !p.is_blank()));
             self.open(
                 ch,
                 line,
@@ -993,6 +1015,13 @@ enum Route {
     DropPrefix,
     /// A line of another writer.
     Foreign,
+}
+
+/// A line kept for lookback, capped the same way whether it comes from the
+/// current buffer or the saved history, so results do not depend on where
+/// `push` boundaries fall. The cap exceeds a Docker piece (16 KiB, escaped).
+fn lookback_copy(line: &[u8]) -> Vec<u8> {
+    line[..line.len().min(LOOKBACK_LINE_BYTES)].to_vec()
 }
 
 /// The content of a line after `prefix` (the whole line when there is none),

@@ -28,8 +28,17 @@ impl Prefix {
         &self.identity
     }
 
+    /// A prefix of whitespace only: an indented block rather than a log format.
+    pub(crate) fn is_blank(&self) -> bool {
+        self.text.iter().all(u8::is_ascii_whitespace)
+    }
+
     /// If `line` carries this prefix (same shape and identity), the content after it.
     pub(crate) fn strip<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        if self.is_blank() && line.iter().all(u8::is_ascii_whitespace) {
+            // Indenting tools leave blank lines empty.
+            return Some(&line[line.len()..]);
+        }
         let len = shape_match(&self.text, line)?;
         if identity(&line[..len]) != self.identity {
             return None;

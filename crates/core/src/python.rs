@@ -414,10 +414,10 @@ fn parse_group(lines: &[&str], col: usize) -> Exception {
         let line = lines[i];
         let at_col = line.get(col..).unwrap_or("");
         let at_child = line.get(child_col..).unwrap_or("");
-        let is_first_sep = line[..col.min(line.len())].bytes().all(|b| b == b' ')
+        let is_first_sep = starts_with_spaces(line, col)
             && at_col.starts_with("+-+")
             && SEPARATOR_RE.is_match(at_col.trim_end());
-        let is_sep = line[..child_col.min(line.len())].bytes().all(|b| b == b' ')
+        let is_sep = starts_with_spaces(line, child_col)
             && at_child.starts_with("+-")
             && !at_child.starts_with("+-+")
             && SEPARATOR_RE.is_match(at_child.trim_end());
@@ -439,6 +439,13 @@ fn parse_group(lines: &[&str], col: usize) -> Exception {
         group.children.push(exc);
     }
     group
+}
+
+/// Whether the first `n` bytes of `line` are spaces (never slices inside a character).
+fn starts_with_spaces(line: &str, n: usize) -> bool {
+    line.as_bytes()
+        .get(..n)
+        .is_some_and(|b| b.iter().all(|&c| c == b' '))
 }
 
 fn parse_child(lines: &[&str], col: usize) -> Option<Exception> {
