@@ -7,6 +7,7 @@
 
 use std::sync::LazyLock;
 
+use memchr::memmem::{Finder, FinderRev};
 use regex::Regex;
 
 use crate::event::{EventKind, Exception, Frame};
@@ -19,6 +20,21 @@ pub(crate) const CAUSE_SENTENCE: &str =
     "The above exception was the direct cause of the following exception:";
 pub(crate) const CONTEXT_SENTENCE: &str =
     "During handling of the above exception, another exception occurred:";
+
+// Searchers built once: `str::find` builds a two-way searcher on every call,
+// which dominated the line-by-line mode.
+static TRACEBACK_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(TRACEBACK_HEADER));
+static STACK_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(STACK_HEADER));
+static FILE_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("File \""));
+static REFERER_FINDER: LazyLock<FinderRev<'static>> =
+    LazyLock::new(|| FinderRev::new(", referer: "));
+
+/// Byte offset of `finder`'s needle in `line` (always a character boundary:
+/// the needles are ASCII).
+fn find_in(finder: &Finder<'_>, line: &str) -> Option<usize> {
+    finder.find(line.as_bytes())
+}
 
 static FRAME_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s+File "(.*)", line (\d+)(?:, in (.+?))?\s*$"#).expect("frame regex")
@@ -57,9 +73,9 @@ pub(crate) enum HeaderKind {
 /// Finds a traceback header that ends the line (modulo a known suffix). A header
 /// quoted inside a sentence is not one.
 pub(crate) fn find_header(line: &str) -> Option<Header> {
-    let (at, kind_text, kind) = if let Some(at) = line.find(TRACEBACK_HEADER) {
+    let (at, kind_text, kind) = if let Some(at) = find_in(&TRACEBACK_FINDER, line) {
         (at, TRACEBACK_HEADER, HeaderKind::Traceback)
-    } else if let Some(at) = line.find(STACK_HEADER) {
+    } else if let Some(at) = find_in(&STACK_FINDER, line) {
         (at, STACK_HEADER, HeaderKind::Stack)
     } else {
         return None;
@@ -121,21 +137,23 @@ pub(crate) fn is_syntax_location(line: &str) -> bool {
 /// Where a frame line (`  File "…", line N[, in f]`) starts inside a line that
 /// may carry a log prefix: `(prefix_len, suffix_len)`.
 pub(crate) fn find_frame(line: &str) -> Option<(usize, usize)> {
-    let at = line.find("File \"")?;
+    let at = find_in(&FILE_FINDER, line)?;
     let start = at.checked_sub(2)?;
     if line.get(start..at) != Some("  ") {
         return None;
     }
     let prefix_len = start;
     let rest = &line[prefix_len..];
-    let suffix_len = rest.rfind(", referer: ").map_or(0, |i| rest.len() - i);
+    let suffix_len = REFERER_FINDER
+        .rfind(rest.as_bytes())
+        .map_or(0, |i| rest.len() - i);
     FRAME_RE
         .is_match(&rest[..rest.len() - suffix_len])
         .then_some((prefix_len, suffix_len))
 }
 
 pub(crate) fn is_frame(line: &str) -> bool {
-    line.starts_with(' ') && line.contains("File \"") && FRAME_RE.is_match(line)
+    line.starts_with(' ') && find_in(&FILE_FINDER, line).is_some() && FRAME_RE.is_match(line)
 }
 
 /// A line that can be the exception line: a dotted identifier, optionally
