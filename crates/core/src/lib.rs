@@ -7,6 +7,24 @@
 //! - [`engine`]: line splitting, container framing, per-stream assembly.
 //! - [`python`]: Python traceback grammar and parser.
 //! - [`fingerprint`]: grouping keys and message parameterization.
+//!
+//! ```
+//! use tracefix_core::{Config, Engine};
+//!
+//! let log = b"2026-11-21 10:00:00,123 ERROR app.orders: failed to charge order 1234
+//! Traceback (most recent call last):
+//!   File \"/app/orders.py\", line 10, in charge
+//!     return prices[order[\"sku\"]]
+//! KeyError: 'sku-1'
+//! 2026-11-21 10:00:01,000 INFO app: next request
+//! ";
+//! let events = Engine::scan_bytes(Config::default(), log);
+//! assert_eq!(events.len(), 1);
+//! let event = &events[0];
+//! assert_eq!(event.exception().ty, "KeyError");
+//! assert_eq!((event.span.first_line, event.span.last_line), (1, 5));
+//! assert_eq!(event.exception().frames[0].function, "charge");
+//! ```
 
 pub mod engine;
 pub mod event;
