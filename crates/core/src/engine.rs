@@ -19,10 +19,11 @@ use std::collections::{HashMap, VecDeque};
 use memchr::memmem::Finder;
 use memchr::{memchr, memchr_iter, memrchr};
 
-use crate::assemble::{self, State, Verdict};
+use crate::assemble::{self, Verdict};
 use crate::event::{ErrorEvent, EventKind, Exception, Language, SourceId, Span};
 use crate::fingerprint::{self, FINGERPRINT_VERSION};
 use crate::framing::{self, Channel};
+use crate::grammar::{self, TraceState};
 use crate::json_record;
 use crate::prefix::Prefix;
 use crate::python;
@@ -269,7 +270,7 @@ struct ChannelState {
 #[derive(Debug)]
 struct OpenTrace {
     prefix: Option<Prefix>,
-    state: State,
+    state: TraceState,
     first_line: u64,
     last_line: u64,
     intro: Option<LogicalLine>,
@@ -715,6 +716,7 @@ impl SourceState {
                 let lines: Vec<&str> = found.text.lines().collect();
                 if let Some(event) = build_event(
                     self.id,
+                    Language::Python,
                     &lines,
                     &[line.raw.as_str()],
                     (line.first, line.last),
@@ -731,63 +733,38 @@ impl SourceState {
             remember(&mut self.channels[ch], line);
             return;
         }
-        if let Some(header) = python::find_header(content) {
-            let prefix_text = &content[..header.prefix_len];
-            let suffix = &content[content.len() - header.suffix_len..];
+        if let Some(start) = grammar::start(content) {
+            let prefix_text = &content.as_bytes()[..start.prefix_len];
+            let suffix = &content.as_bytes()[content.len() - start.suffix_len..];
             let prefix = (!prefix_text.is_empty() || !suffix.is_empty())
-                .then(|| Prefix::new(prefix_text.as_bytes(), suffix.as_bytes()));
-            let own = content[header.prefix_len..content.len() - header.suffix_len].to_string();
-            if let Some([cause, quote]) = self.take_quoted_cause(ch, &line, prefix.as_ref()) {
-                // `_RemoteTraceback: \n"""\nTraceback …"""`: the header is inside the
-                // quoted message of a cause printed without frames.
-                let intro = self.take_intro(ch, &cause.0, prefix.as_ref());
-                self.open(
-                    ch,
-                    cause.0,
-                    cause.1,
-                    prefix,
-                    State::Message {
-                        lines: 2,
-                        quoted: true,
-                    },
-                    intro,
-                    ctx,
-                );
+                .then(|| Prefix::new(prefix_text, suffix));
+            let earlier = self.adjacent_recent(ch, &line, prefix.as_ref());
+            let contents: Vec<String> = earlier.iter().map(|(_, c)| c.clone()).collect();
+            if let Some((taken, state)) = grammar::back(&start, &contents) {
+                let own = content[start.prefix_len..content.len() - start.suffix_len].to_string();
+                let mut lines: Vec<(LogicalLine, String)> = Vec::with_capacity(taken + 1);
+                // Remove the claimed lines from the recent ones, newest first.
+                let claimed: Vec<(usize, String)> = earlier.into_iter().rev().take(taken).collect();
+                for (index, content) in claimed {
+                    let l = self.channels[ch]
+                        .recent
+                        .remove(index)
+                        .expect("index of a recent line");
+                    lines.push((l, content));
+                }
+                lines.reverse();
+                lines.push((line, own));
+                let intro_prefix = prefix.as_ref().filter(|p| !p.is_blank());
+                let intro = self.take_intro(ch, &lines[0].0, intro_prefix);
+                let mut lines = lines.into_iter();
+                let (first, first_content) = lines.next().expect("at least the start line");
+                self.open(ch, first, first_content, prefix, state, intro, ctx);
                 let trace = self.channels[ch].open.last_mut().expect("just opened");
-                trace.take(quote.0, quote.1, ctx.now_ms);
-                trace.take(line, own, ctx.now_ms);
+                for (l, c) in lines {
+                    trace.take(l, c, ctx.now_ms);
+                }
                 return;
             }
-            let intro = self.take_intro(ch, &line, prefix.as_ref().filter(|p| !p.is_blank()));
-            self.open(
-                ch,
-                line,
-                own,
-                prefix,
-                State::for_header(header.kind),
-                intro,
-                ctx,
-            );
-            return;
-        }
-        if let Some((prefix_len, suffix_len)) = python::find_frame(content) {
-            // Frames without a header: a `SyntaxError` report (location line with
-            // no function) or `traceback.print_stack()` output.
-            let own = content[prefix_len..content.len() - suffix_len].to_string();
-            let prefix = (prefix_len > 0 || suffix_len > 0).then(|| {
-                Prefix::new(
-                    &content.as_bytes()[..prefix_len],
-                    &content.as_bytes()[content.len() - suffix_len..],
-                )
-            });
-            let state = if python::is_syntax_location(&own) {
-                State::Syntax { lines: 0 }
-            } else {
-                State::StackFrames
-            };
-            let intro = self.take_intro(ch, &line, prefix.as_ref());
-            self.open(ch, line, own, prefix, state, intro, ctx);
-            return;
         }
         remember(&mut self.channels[ch], line);
     }
@@ -799,7 +776,7 @@ impl SourceState {
         line: LogicalLine,
         content: String,
         prefix: Option<Prefix>,
-        state: State,
+        state: TraceState,
         intro: Option<LogicalLine>,
         ctx: &mut Ctx<'_>,
     ) {
@@ -931,35 +908,37 @@ impl SourceState {
         Some(merged)
     }
 
-    /// The two recent lines `Type: message` and `"""` right before a header,
-    /// with their content, removed from the recent lines.
-    #[allow(clippy::type_complexity)]
-    fn take_quoted_cause(
-        &mut self,
+    /// The writer's recent lines right before `line` (adjacent to it and to
+    /// each other, other writers' lines skipped), oldest first, with their
+    /// content after the writer's prefix: at most [`grammar::MAX_BACK`].
+    fn adjacent_recent(
+        &self,
         ch: usize,
         line: &LogicalLine,
         prefix: Option<&Prefix>,
-    ) -> Option<[(LogicalLine, String); 2]> {
-        let recent = &mut self.channels[ch].recent;
-        let n = recent.len();
-        if n < 2 {
-            return None;
+    ) -> Vec<(usize, String)> {
+        let recent = &self.channels[ch].recent;
+        let mut out = Vec::new();
+        let mut next_first = line.first;
+        for i in (0..recent.len()).rev() {
+            if out.len() >= grammar::MAX_BACK {
+                break;
+            }
+            let r = &recent[i];
+            match content_after(prefix, &r.content) {
+                Some(content) => {
+                    if prefix.is_none() && ch == 0 && r.last + 1 != next_first {
+                        break;
+                    }
+                    next_first = r.first;
+                    out.push((i, content));
+                }
+                None if prefix.is_some() => continue,
+                None => break,
+            }
         }
-        let content_of = |l: &LogicalLine| content_after(prefix, &l.content);
-        let (exc, quote) = (&recent[n - 2], &recent[n - 1]);
-        let adjacent =
-            prefix.is_some() || (quote.last + 1 == line.first && exc.last + 1 == quote.first);
-        let quote_content = content_of(quote)?;
-        let exc_content = content_of(exc)?;
-        if !adjacent
-            || quote_content.trim() != "\"\"\""
-            || python::parse_exception_line(&exc_content).is_none()
-        {
-            return None;
-        }
-        let quote = recent.pop_back()?;
-        let exc = recent.pop_back()?;
-        Some([(exc, exc_content), (quote, quote_content)])
+        out.reverse();
+        out
     }
 
     /// Turns a finished trace into an event (or drops it when it holds no trace after all).
@@ -982,6 +961,7 @@ impl SourceState {
         let truncated = trace.truncated || (!complete && at_end);
         if let Some(event) = build_event(
             self.id,
+            trace.state.language(),
             &lines,
             &raw,
             (trace.first_line, trace.last_line),
@@ -1079,6 +1059,7 @@ fn stream_label(channel: Channel, prefix: Option<&Prefix>) -> Option<String> {
 #[allow(clippy::too_many_arguments)]
 fn build_event(
     source: SourceId,
+    language: Language,
     content: &[&str],
     raw: &[&str],
     (first_line, last_line): (u64, u64),
@@ -1087,7 +1068,7 @@ fn build_event(
     stream: Option<String>,
     truncated: bool,
 ) -> Option<ErrorEvent> {
-    let (kind, mut chain) = python::parse(content);
+    let (kind, mut chain) = grammar::parse(language, content);
     let last = chain
         .last_mut()
         .expect("parse returns at least one exception");
@@ -1113,7 +1094,7 @@ fn build_event(
     let truncated = truncated
         || (complete == Some(false) && kind == EventKind::Exception && chain_is_cut(&chain));
     Some(ErrorEvent {
-        language: Language::Python,
+        language,
         kind,
         fingerprint: fingerprint::fingerprint(&chain),
         fingerprint_version: FINGERPRINT_VERSION,

@@ -33,6 +33,7 @@ pub mod paths;
 
 mod assemble;
 mod framing;
+mod grammar;
 mod json_record;
 mod prefix;
 mod python;
