@@ -33,7 +33,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 2] = ["most recent call last)", "File "];
+pub const ANCHORS: [&str; 4] = ["most recent call last)", "File ", "\tat ", "    at "];
 
 /// How many earlier lines the engine looks at when it finds an anchor.
 const LOOKBACK_LINES: usize = 16;
@@ -188,7 +188,7 @@ impl Engine {
 /// The anchor searchers, with the position of their next match in the current
 /// buffer remembered so that a buffer is scanned once per literal.
 struct Anchors {
-    finders: [Finder<'static>; 2],
+    finders: [Finder<'static>; ANCHORS.len()],
 }
 
 /// What is known about the next match of one anchor in the current buffer.
@@ -207,7 +207,7 @@ impl Anchors {
     }
 
     /// The position of the first anchor at or after `from` in `buf`.
-    fn find(&self, buf: &[u8], from: usize, next: &mut [Next; 2]) -> Option<usize> {
+    fn find(&self, buf: &[u8], from: usize, next: &mut [Next; ANCHORS.len()]) -> Option<usize> {
         for (i, finder) in self.finders.iter().enumerate() {
             let stale = match next[i] {
                 Next::Unknown => true,
@@ -234,7 +234,7 @@ fn find_anchor(finder: &Finder<'_>, index: usize, buf: &[u8], mut from: usize) -
     loop {
         let at = from + finder.find(&buf[from..])?;
         // `File ` counts only before a quote (`File "` or, in JSON, `File \"`).
-        if index == 0 || matches!(buf.get(at + 5), Some(b'"' | b'\\')) {
+        if index != 1 || matches!(buf.get(at + 5), Some(b'"' | b'\\')) {
             return Some(at);
         }
         from = at + 1;
@@ -439,7 +439,7 @@ impl SourceState {
     /// Processes complete lines (each ends with `\n`).
     fn region(&mut self, buf: &[u8], ctx: &mut Ctx<'_>) {
         let mut pos = 0;
-        let mut next = [Next::Unknown; 2];
+        let mut next = [Next::Unknown; ANCHORS.len()];
         while pos < buf.len() {
             if !self.active() {
                 let Some(anchor) = ctx.anchors.find(buf, pos, &mut next) else {

@@ -12,12 +12,15 @@ pub struct SourceId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
     Python,
+    /// Every JVM language (Java, Kotlin, Scala, Groovy).
+    Java,
 }
 
 impl Language {
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Python => "python",
+            Language::Java => "java",
         }
     }
 }

@@ -85,6 +85,37 @@ pub fn parameterize(message: &str) -> String {
     out
 }
 
+/// Generated names whose numbers or hashes change between builds and runs,
+/// in the order they are applied (Sentry's rules for the JVM).
+static GENERATED: LazyLock<[(Regex, &'static str); 5]> = LazyLock::new(|| {
+    [
+        (
+            Regex::new(r"(Generated(?:Serialization)?(?:Method|Constructor)Accessor)\d+")
+                .expect("re"),
+            "$1",
+        ),
+        (
+            Regex::new(r"\$\$(EnhancerBy\w*CGLIB|FastClassBy\w*CGLIB|SpringCGLIB)\$\$[0-9a-fA-F]+")
+                .expect("re"),
+            "$$$$$1$$$$<auto>",
+        ),
+        (
+            Regex::new(r"_\$\$_jvst[0-9a-fA-F]+_[0-9a-fA-F]+").expect("re"),
+            "_$$$$_jvst<auto>",
+        ),
+        (Regex::new(r"\$fn__\d+").expect("re"), "$$fn__<auto>"),
+        (Regex::new(r"\$\d+(\.|$)").expect("re"), "$$<n>$1"),
+    ]
+});
+
+/// Frames that never identify a bug: JVM lambda proxies and lambda bodies
+/// (their numbering follows compilation order).
+fn is_generated_frame(function: &str) -> bool {
+    function.contains("$$Lambda$")
+        || function.contains("$$Lambda/")
+        || function.contains(".lambda$")
+}
+
 /// One frame's contribution to the fingerprint: basename, function and context line.
 fn frame_component(frame: &Frame) -> String {
     let mut c = String::new();
@@ -95,7 +126,11 @@ fn frame_component(frame: &Frame) -> String {
         return c;
     }
     c.push('|');
-    c.push_str(frame.function.trim());
+    let mut function = frame.function.trim().to_string();
+    for (re, replacement) in GENERATED.iter() {
+        function = re.replace_all(&function, *replacement).into_owned();
+    }
+    c.push_str(&function);
     c.push('|');
     // Only the first line of a multi-line span (Python 3.13 shows the whole
     // expression, earlier versions its first line).
@@ -137,7 +172,10 @@ fn exception_components(exc: &Exception, app_only: bool, out: &mut String) {
     let mut previous: Option<String> = None;
     let mut contributed = false;
     for frame in &exc.frames {
-        if (app_only && !frame.in_app) || is_version_dependent(frame) {
+        if (app_only && !frame.in_app)
+            || is_version_dependent(frame)
+            || is_generated_frame(&frame.function)
+        {
             continue;
         }
         let component = frame_component(frame);
@@ -233,5 +271,48 @@ mod tests {
         // hashlib.md5(unicodedata.normalize('NFKD', 'café').encode('ascii', 'ignore')).hexdigest()
         assert_eq!(md5_raw("café"), md5_raw("cafe"));
         assert_eq!(md5_raw(""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+}
+
+#[cfg(test)]
+mod jvm_tests {
+    use super::*;
+
+    fn jvm_frame(function: &str) -> Frame {
+        Frame {
+            file: "Foo.java".into(),
+            path: "com/acme/Foo.java".into(),
+            line: Some(1),
+            function: function.into(),
+            source: None,
+            in_app: true,
+            repeated: 0,
+        }
+    }
+
+    #[test]
+    fn generated_jvm_names_are_stable() {
+        let a = frame_component(&jvm_frame(
+            "jdk.internal.reflect.GeneratedMethodAccessor12.invoke",
+        ));
+        let b = frame_component(&jvm_frame(
+            "jdk.internal.reflect.GeneratedMethodAccessor7.invoke",
+        ));
+        assert_eq!(a, b);
+        let a = frame_component(&jvm_frame(
+            "com.acme.Svc$$EnhancerBySpringCGLIB$$1a2b3c.get",
+        ));
+        let b = frame_component(&jvm_frame(
+            "com.acme.Svc$$EnhancerBySpringCGLIB$$9f8e7d.get",
+        ));
+        assert_eq!(a, b);
+        assert!(a.contains("Svc$$EnhancerBySpringCGLIB$$<auto>.get"), "{a}");
+        let a = frame_component(&jvm_frame("com.acme.Svc$1.run"));
+        let b = frame_component(&jvm_frame("com.acme.Svc$2.run"));
+        assert_eq!(a, b);
+        assert!(is_generated_frame(
+            "com.acme.Main$$Lambda$14/0x0000000800c03000.accept"
+        ));
+        assert!(is_generated_frame("com.acme.Main.lambda$main$0"));
     }
 }

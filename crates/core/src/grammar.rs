@@ -6,18 +6,21 @@
 
 use crate::assemble::{State as PythonState, Verdict};
 use crate::event::{EventKind, Exception, Language};
+use crate::java;
 use crate::python::{self, HeaderKind};
 
 /// The state of one open trace, per language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TraceState {
     Python(PythonState),
+    Java(java::State),
 }
 
 impl TraceState {
     pub(crate) fn language(self) -> Language {
         match self {
             TraceState::Python(_) => Language::Python,
+            TraceState::Java(_) => Language::Java,
         }
     }
 
@@ -25,6 +28,7 @@ impl TraceState {
     pub(crate) fn offer(&mut self, line: &str) -> Verdict {
         match self {
             TraceState::Python(s) => s.offer(line),
+            TraceState::Java(s) => s.offer(line),
         }
     }
 
@@ -32,6 +36,7 @@ impl TraceState {
     pub(crate) fn is_complete(self) -> bool {
         match self {
             TraceState::Python(s) => s.is_complete(),
+            TraceState::Java(s) => s.is_complete(),
         }
     }
 }
@@ -53,7 +58,7 @@ pub(crate) const MAX_BACK: usize = 8;
 
 /// Where a trace starts in `line`, if it does.
 pub(crate) fn start(line: &str) -> Option<Start> {
-    python_start(line)
+    python_start(line).or_else(|| java_start(line))
 }
 
 /// Which of the writer's adjacent earlier lines (`recent`, contents after the
@@ -79,6 +84,7 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<(usize, TraceStat
             }
             Some((0, start.state))
         }
+        TraceState::Java(_) => java::header_lines(recent).map(|n| (n, start.state)),
         _ => start.standalone.then_some((0, start.state)),
     }
 }
@@ -87,7 +93,27 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<(usize, TraceStat
 pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Exception>) {
     match language {
         Language::Python => python::parse(lines),
+        Language::Java => java::parse(lines),
     }
+}
+
+/// A JVM frame line: the trace's header is claimed back by [`back`]. A log
+/// prefix before the frame's tab is the writer's prefix.
+fn java_start(line: &str) -> Option<Start> {
+    let at = line.find("\tat ").or_else(|| line.find(" at "))?;
+    let ws_start = line[..at].trim_end_matches([' ', '\t']).len();
+    let prefix_len = if line[..ws_start].is_empty() {
+        0
+    } else {
+        (ws_start + 1).min(at)
+    };
+    let own = &line[prefix_len..];
+    java::is_frame(own).then_some(Start {
+        prefix_len,
+        suffix_len: 0,
+        state: TraceState::Java(java::State::Frames { blanks: 0 }),
+        standalone: false,
+    })
 }
 
 fn python_start(line: &str) -> Option<Start> {

@@ -34,6 +34,7 @@ pub mod paths;
 mod assemble;
 mod framing;
 mod grammar;
+mod java;
 mod json_record;
 mod prefix;
 mod python;
