@@ -1016,11 +1016,8 @@ fn content_after(prefix: Option<&Prefix>, content: &str) -> Option<String> {
 }
 
 fn remember(channel: &mut ChannelState, mut line: LogicalLine) {
-    if line.content.trim().is_empty() {
-        // A blank line breaks adjacency but is never an intro.
-        channel.recent.clear();
-        return;
-    }
+    // Blank lines are kept: they break intros, but a trace may claim one back
+    // (Node's uncaught-error preamble ends with a blank line).
     if line.raw.len() > RECENT_LINE_BYTES {
         line.raw
             .truncate(floor_char_boundary(&line.raw, RECENT_LINE_BYTES));
