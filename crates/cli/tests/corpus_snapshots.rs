@@ -48,7 +48,22 @@ fn render_exception(out: &mut String, exc: &Value, depth: usize) {
 
 #[test]
 fn python_corpus_json_snapshots() {
-    insta::glob!("../../../tests/corpus/python/cases", "*.log", |path| {
+    snapshot_corpus("python");
+}
+
+#[test]
+fn javascript_corpus_json_snapshots() {
+    snapshot_corpus("node");
+}
+
+fn snapshot_corpus(language: &str) {
+    let base = format!("../../../tests/corpus/{language}/cases");
+    // One snapshot folder per corpus: file names repeat across corpora.
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(format!("snapshots/{language}"));
+    settings.set_prepend_module_to_snapshot(false);
+    let _guard = settings.bind_to_scope();
+    insta::glob!(&base, "*.log", |path| {
         let out = Command::cargo_bin("tracefix")
             .unwrap()
             .arg("scan")
@@ -83,6 +98,6 @@ fn python_corpus_json_snapshots() {
             }
             rendered.push('\n');
         }
-        insta::assert_snapshot!(rendered);
+        insta::assert_snapshot!(language, rendered);
     });
 }

@@ -15,6 +15,7 @@
 //! live stream and scanning a file are the same code.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 use memchr::{memchr, memchr_iter, memrchr};
@@ -33,12 +34,20 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 4] = ["most recent call last)", "File ", "\tat ", "    at "];
+pub const ANCHORS: [&str; 7] = [
+    "most recent call last)",
+    "File ",
+    "\tat ",
+    "    at ",
+    "@http",
+    "@file:",
+    "@webpack",
+];
 
 /// How many earlier lines the engine looks at when it finds an anchor.
 const LOOKBACK_LINES: usize = 16;
 /// How much of a line an unrelated (not yet trace) line keeps for a possible intro.
-const RECENT_LINE_BYTES: usize = 8 * 1024;
+const RECENT_LINE_BYTES: usize = 64 * 1024;
 const RECENT_LINES: usize = 32;
 /// How much of each line before an anchor lookback keeps.
 const LOOKBACK_LINE_BYTES: usize = 128 * 1024;
@@ -93,7 +102,7 @@ pub struct SourceStats {
 /// then when following live input).
 pub struct Engine {
     config: Config,
-    anchors: Anchors,
+    anchors: &'static Anchors,
     sources: HashMap<SourceId, SourceState>,
 }
 
@@ -107,7 +116,7 @@ impl Engine {
     pub fn new(config: Config) -> Engine {
         Engine {
             config,
-            anchors: Anchors::new(),
+            anchors: &ANCHOR_SEARCH,
             sources: HashMap::new(),
         }
     }
@@ -126,7 +135,7 @@ impl Engine {
             .or_insert_with(|| SourceState::new(source));
         let mut ctx = Ctx {
             config: &self.config,
-            anchors: &self.anchors,
+            anchors: self.anchors,
             now_ms,
             out,
         };
@@ -146,7 +155,7 @@ impl Engine {
         };
         let mut ctx = Ctx {
             config: &self.config,
-            anchors: &self.anchors,
+            anchors: self.anchors,
             now_ms,
             out,
         };
@@ -159,7 +168,7 @@ impl Engine {
         for state in self.sources.values_mut() {
             let mut ctx = Ctx {
                 config: &self.config,
-                anchors: &self.anchors,
+                anchors: self.anchors,
                 now_ms,
                 out,
             };
@@ -184,6 +193,9 @@ impl Engine {
         out
     }
 }
+
+/// Built once: engines are cheap to create (JSON fields are scanned by one each).
+static ANCHOR_SEARCH: LazyLock<Anchors> = LazyLock::new(Anchors::new);
 
 /// The anchor searchers, with the position of their next match in the current
 /// buffer remembered so that a buffer is scanned once per literal.
@@ -712,22 +724,37 @@ impl SourceState {
         let content = line.content.as_str();
         let trimmed = content.trim_start();
         if trimmed.starts_with('{') {
-            if let Some(found) = json_record::find_trace(trimmed.as_bytes()) {
-                let lines: Vec<&str> = found.text.lines().collect();
-                if let Some(event) = build_event(
-                    self.id,
-                    Language::Python,
-                    &lines,
-                    &[line.raw.as_str()],
-                    (line.first, line.last),
-                    found.intro,
-                    None,
-                    CHANNELS[ch].name().map(str::to_string),
-                    false,
-                ) {
-                    self.stats.events += 1;
-                    ctx.out.push(event);
+            // The field's text goes through the engine itself, so every language
+            // is found inside JSON; the record is the event.
+            let config = ctx.config;
+            let mut scan = |text: &str| {
+                Engine::scan_bytes(config.clone(), text.as_bytes())
+                    .into_iter()
+                    .next()
+            };
+            if let Some(found) = json_record::find_trace(trimmed.as_bytes(), &mut scan) {
+                let mut inner = found.trace;
+                let intro = found.intro.or(inner.intro.take());
+                if inner.kind == EventKind::Stack
+                    && let (Some(intro), Some(last)) = (&intro, inner.chain.last_mut())
+                {
+                    // A stack dump's message is the record that asked for it.
+                    last.message = intro.trim().to_string();
                 }
+                let text = line.raw;
+                self.stats.events += 1;
+                ctx.out.push(ErrorEvent {
+                    md5_raw: fingerprint::md5_raw(&text),
+                    span: Span {
+                        source: self.id,
+                        first_line: line.first,
+                        last_line: line.last,
+                    },
+                    text,
+                    intro,
+                    stream: CHANNELS[ch].name().map(str::to_string),
+                    ..inner
+                });
                 return;
             }
             remember(&mut self.channels[ch], line);
@@ -740,7 +767,12 @@ impl SourceState {
                 .then(|| Prefix::new(prefix_text, suffix));
             let earlier = self.adjacent_recent(ch, &line, prefix.as_ref());
             let contents: Vec<String> = earlier.iter().map(|(_, c)| c.clone()).collect();
-            if let Some((taken, state)) = grammar::back(&start, &contents) {
+            if let Some(grammar::Back {
+                lines: taken,
+                state,
+                intro: intro_allowed,
+            }) = grammar::back(&start, &contents)
+            {
                 let own = content[start.prefix_len..content.len() - start.suffix_len].to_string();
                 let mut lines: Vec<(LogicalLine, String)> = Vec::with_capacity(taken + 1);
                 // Remove the claimed lines from the recent ones, newest first.
@@ -755,7 +787,11 @@ impl SourceState {
                 lines.reverse();
                 lines.push((line, own));
                 let intro_prefix = prefix.as_ref().filter(|p| !p.is_blank());
-                let intro = self.take_intro(ch, &lines[0].0, intro_prefix);
+                let intro = if intro_allowed {
+                    self.take_intro(ch, &lines[0].0, intro_prefix)
+                } else {
+                    None
+                };
                 let mut lines = lines.into_iter();
                 let (first, first_content) = lines.next().expect("at least the start line");
                 self.open(ch, first, first_content, prefix, state, intro, ctx);

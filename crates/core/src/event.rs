@@ -14,6 +14,8 @@ pub enum Language {
     Python,
     /// Every JVM language (Java, Kotlin, Scala, Groovy).
     Java,
+    /// Node.js and browsers (V8, SpiderMonkey, JavaScriptCore).
+    JavaScript,
 }
 
 impl Language {
@@ -21,6 +23,7 @@ impl Language {
         match self {
             Language::Python => "python",
             Language::Java => "java",
+            Language::JavaScript => "javascript",
         }
     }
 }

@@ -7,6 +7,7 @@
 use crate::assemble::{State as PythonState, Verdict};
 use crate::event::{EventKind, Exception, Language};
 use crate::java;
+use crate::javascript;
 use crate::python::{self, HeaderKind};
 
 /// The state of one open trace, per language.
@@ -14,6 +15,7 @@ use crate::python::{self, HeaderKind};
 pub(crate) enum TraceState {
     Python(PythonState),
     Java(java::State),
+    JavaScript(javascript::State),
 }
 
 impl TraceState {
@@ -21,6 +23,7 @@ impl TraceState {
         match self {
             TraceState::Python(_) => Language::Python,
             TraceState::Java(_) => Language::Java,
+            TraceState::JavaScript(_) => Language::JavaScript,
         }
     }
 
@@ -29,6 +32,7 @@ impl TraceState {
         match self {
             TraceState::Python(s) => s.offer(line),
             TraceState::Java(s) => s.offer(line),
+            TraceState::JavaScript(s) => s.offer(line),
         }
     }
 
@@ -37,6 +41,7 @@ impl TraceState {
         match self {
             TraceState::Python(s) => s.is_complete(),
             TraceState::Java(s) => s.is_complete(),
+            TraceState::JavaScript(s) => s.is_complete(),
         }
     }
 }
@@ -58,14 +63,32 @@ pub(crate) const MAX_BACK: usize = 8;
 
 /// Where a trace starts in `line`, if it does.
 pub(crate) fn start(line: &str) -> Option<Start> {
-    python_start(line).or_else(|| java_start(line))
+    python_start(line)
+        .or_else(|| java_start(line))
+        .or_else(|| javascript_start(line))
+}
+
+/// The earlier lines a starting trace claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Back {
+    /// How many of the writer's newest recent lines belong to the trace.
+    pub lines: usize,
+    /// The state to continue in.
+    pub state: TraceState,
+    /// Whether a log line before them may introduce the trace (not for a
+    /// crash report that starts with the runtime's own preamble).
+    pub intro: bool,
 }
 
 /// Which of the writer's adjacent earlier lines (`recent`, contents after the
 /// writer's prefix, oldest first, at most [`MAX_BACK`]) belong to a trace that
-/// starts as `start`: how many of the newest, and the state to continue in.
-/// None when the start needs earlier lines that are not there.
-pub(crate) fn back(start: &Start, recent: &[String]) -> Option<(usize, TraceState)> {
+/// starts as `start`. None when the start needs earlier lines that are not there.
+pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
+    let claim = |lines: usize, state: TraceState, intro: bool| Back {
+        lines,
+        state,
+        intro,
+    };
     match start.state {
         TraceState::Python(PythonState::Frames) => {
             // `_RemoteTraceback: \n"""\nTraceback …"""`: the header is inside the
@@ -74,18 +97,20 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<(usize, TraceStat
                 && quote.trim() == "\"\"\""
                 && python::parse_exception_line(cause).is_some()
             {
-                return Some((
-                    2,
-                    TraceState::Python(PythonState::Message {
-                        lines: 2,
-                        quoted: true,
-                    }),
-                ));
+                let quoted = PythonState::Message {
+                    lines: 2,
+                    quoted: true,
+                };
+                return Some(claim(2, TraceState::Python(quoted), true));
             }
-            Some((0, start.state))
+            Some(claim(0, start.state, true))
         }
-        TraceState::Java(_) => java::header_lines(recent).map(|n| (n, start.state)),
-        _ => start.standalone.then_some((0, start.state)),
+        TraceState::Java(_) => java::header_lines(recent).map(|n| claim(n, start.state, true)),
+        TraceState::JavaScript(_) => {
+            let gecko = start.standalone;
+            javascript::header_lines(recent, gecko).map(|(n, intro)| claim(n, start.state, intro))
+        }
+        _ => start.standalone.then_some(claim(0, start.state, true)),
     }
 }
 
@@ -94,6 +119,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
     match language {
         Language::Python => python::parse(lines),
         Language::Java => java::parse(lines),
+        Language::JavaScript => javascript::parse(lines),
     }
 }
 
@@ -112,6 +138,34 @@ fn java_start(line: &str) -> Option<Start> {
         prefix_len,
         suffix_len: 0,
         state: TraceState::Java(java::State::Frames { blanks: 0 }),
+        standalone: false,
+    })
+}
+
+/// A V8 frame (`    at f (file:l:c)`, after an optional log prefix) or a
+/// Firefox/Safari frame (`f@file:l:c`). V8 traces need their header claimed
+/// back; a Firefox/Safari stack has none of its own, so it may stand alone.
+fn javascript_start(line: &str) -> Option<Start> {
+    // A frame that opens Node's property dump (` {`) starts inside it.
+    let state = if line.trim_end().ends_with('{') {
+        TraceState::JavaScript(javascript::State::Dump { depth: 1, lines: 0 })
+    } else {
+        TraceState::JavaScript(javascript::State::Frames)
+    };
+    if javascript::is_gecko_frame(line) {
+        return Some(Start {
+            prefix_len: 0,
+            suffix_len: 0,
+            state,
+            standalone: true,
+        });
+    }
+    let at = line.find("    at ")?;
+    let prefix_len = if line[..at].trim().is_empty() { 0 } else { at };
+    javascript::is_v8_frame(&line[prefix_len..]).then_some(Start {
+        prefix_len,
+        suffix_len: 0,
+        state,
         standalone: false,
     })
 }

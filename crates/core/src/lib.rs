@@ -35,6 +35,7 @@ mod assemble;
 mod framing;
 mod grammar;
 mod java;
+mod javascript;
 mod json_record;
 mod prefix;
 mod python;

@@ -15,12 +15,26 @@ fn corpus_dir() -> PathBuf {
 
 #[test]
 fn python_corpus_matches_manifest() {
-    let dir = corpus_dir().join("python");
+    check_corpus("python", 240);
+}
+
+#[test]
+fn javascript_corpus_matches_manifest() {
+    check_corpus("node", 150);
+}
+
+/// Checks every file of `tests/corpus/<name>/` against its manifest.
+fn check_corpus(name: &str, min_files: usize) {
+    let dir = corpus_dir().join(name);
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
             .expect("json");
     let files = manifest["files"].as_object().expect("files");
-    assert!(files.len() >= 240, "corpus too small: {}", files.len());
+    assert!(
+        files.len() >= min_files,
+        "corpus too small: {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     // group label -> fingerprints seen, fingerprint -> labels seen
     let mut by_label: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
@@ -73,6 +87,13 @@ fn python_corpus_matches_manifest() {
                     event.span.first_line, event.span.last_line
                 ));
             }
+            let language = want["language"].as_str().unwrap_or("python");
+            if event.language.as_str() != language {
+                problems.push(format!(
+                    "language {} != {language}",
+                    event.language.as_str()
+                ));
+            }
             if want["kind"].as_str().unwrap_or("exception") != kind {
                 problems.push(format!("kind {kind}"));
             }
@@ -93,6 +114,16 @@ fn python_corpus_matches_manifest() {
             }
             if event.truncated {
                 problems.push("marked truncated".to_string());
+            }
+            for p in &mut problems {
+                if p.len() > 300 {
+                    let mut end = 300;
+                    while !p.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    p.truncate(end);
+                    p.push('…');
+                }
             }
             if !problems.is_empty() {
                 failures.push(format!("{name} event at {first}: {}", problems.join("; ")));

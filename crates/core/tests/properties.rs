@@ -519,11 +519,11 @@ fn shown(line: &[u8], max_line_bytes: usize) -> [Cow<'_, str>; 1] {
 }
 
 /// Whether `text_line` shows input `line`. Lines kept as intro candidates are
-/// shortened to 8 KiB, so a long line may appear as a prefix of itself.
+/// shortened to 64 KiB, so a long line may appear as a prefix of itself.
 fn shows(text_line: &str, line: &[u8], max_line_bytes: usize) -> bool {
     shown(line, max_line_bytes).iter().any(|s| {
         s == text_line
-            || (s.len() > 8 * 1024 && text_line.len() >= 8 * 1024 - 4 && s.starts_with(text_line))
+            || (s.len() > 64 * 1024 && text_line.len() >= 64 * 1024 - 4 && s.starts_with(text_line))
     })
 }
 
