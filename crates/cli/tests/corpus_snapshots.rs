@@ -52,6 +52,11 @@ fn python_corpus_json_snapshots() {
 }
 
 #[test]
+fn ruby_corpus_json_snapshots() {
+    snapshot_corpus("ruby");
+}
+
+#[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
 }

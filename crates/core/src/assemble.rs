@@ -26,6 +26,7 @@ static RECORD_START_RE: LazyLock<Regex> = LazyLock::new(|| {
           | \{                                           # a JSON record
           | (?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|SEVERE)\b
           | (?:[IWEF]\d{4}\s)                            # klog / glog
+          | [DIWEFA],\ \[                                # Ruby Logger
           | Exception\ in\ thread\b
           | Fatal\ Python\ error:
         )",

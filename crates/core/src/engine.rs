@@ -34,7 +34,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 7] = [
+pub const ANCHORS: [&str; 9] = [
     "most recent call last)",
     "File ",
     "\tat ",
@@ -42,6 +42,8 @@ pub const ANCHORS: [&str; 7] = [
     "@http",
     "@file:",
     "@webpack",
+    ":in `",
+    ":in '",
 ];
 
 /// How many earlier lines the engine looks at when it finds an anchor.
@@ -922,6 +924,16 @@ impl SourceState {
                 .rev()
                 .find(|(_, intro_like)| *intro_like)
                 .map(|(i, _)| *i);
+        }
+        if chosen.is_none()
+            && let Some(p) = prefix
+            && let Some(last) = recent.back()
+            && last.last + 1 == line.first
+            && p.text_is_tail_of(&last.content)
+        {
+            // Tagged logging (Rails): the record's own line ends with the tag that
+            // prefixes the lines after it (`FATAL -- : [req-id]   `).
+            return recent.pop_back();
         }
         let i = chosen?;
         let mut lines: Vec<LogicalLine> = recent.drain(i..).collect();

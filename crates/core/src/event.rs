@@ -16,6 +16,7 @@ pub enum Language {
     Java,
     /// Node.js and browsers (V8, SpiderMonkey, JavaScriptCore).
     JavaScript,
+    Ruby,
 }
 
 impl Language {
@@ -24,6 +25,7 @@ impl Language {
             Language::Python => "python",
             Language::Java => "java",
             Language::JavaScript => "javascript",
+            Language::Ruby => "ruby",
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::event::{EventKind, Exception, Language};
 use crate::java;
 use crate::javascript;
 use crate::python::{self, HeaderKind};
+use crate::ruby;
 
 /// The state of one open trace, per language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,7 @@ pub(crate) enum TraceState {
     Python(PythonState),
     Java(java::State),
     JavaScript(javascript::State),
+    Ruby(ruby::State),
 }
 
 impl TraceState {
@@ -24,6 +26,7 @@ impl TraceState {
             TraceState::Python(_) => Language::Python,
             TraceState::Java(_) => Language::Java,
             TraceState::JavaScript(_) => Language::JavaScript,
+            TraceState::Ruby(_) => Language::Ruby,
         }
     }
 
@@ -33,6 +36,7 @@ impl TraceState {
             TraceState::Python(s) => s.offer(line),
             TraceState::Java(s) => s.offer(line),
             TraceState::JavaScript(s) => s.offer(line),
+            TraceState::Ruby(s) => s.offer(line),
         }
     }
 
@@ -42,6 +46,7 @@ impl TraceState {
             TraceState::Python(s) => s.is_complete(),
             TraceState::Java(s) => s.is_complete(),
             TraceState::JavaScript(s) => s.is_complete(),
+            TraceState::Ruby(s) => s.is_complete(),
         }
     }
 }
@@ -59,13 +64,14 @@ pub(crate) struct Start {
 }
 
 /// The most earlier lines [`back`] may claim.
-pub(crate) const MAX_BACK: usize = 8;
+pub(crate) const MAX_BACK: usize = 16;
 
 /// Where a trace starts in `line`, if it does.
 pub(crate) fn start(line: &str) -> Option<Start> {
     python_start(line)
         .or_else(|| java_start(line))
         .or_else(|| javascript_start(line))
+        .or_else(|| ruby_start(line))
 }
 
 /// The earlier lines a starting trace claims.
@@ -110,6 +116,9 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
             let gecko = start.standalone;
             javascript::header_lines(recent, gecko).map(|(n, intro)| claim(n, start.state, intro))
         }
+        TraceState::Ruby(ruby::State::Rails { .. }) => {
+            ruby::rails_header_lines(recent).map(|n| claim(n, start.state, true))
+        }
         _ => start.standalone.then_some(claim(0, start.state, true)),
     }
 }
@@ -120,6 +129,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
         Language::Python => python::parse(lines),
         Language::Java => java::parse(lines),
         Language::JavaScript => javascript::parse(lines),
+        Language::Ruby => ruby::parse(lines),
     }
 }
 
@@ -163,6 +173,41 @@ fn javascript_start(line: &str) -> Option<Start> {
     let at = line.find("    at ")?;
     let prefix_len = if line[..at].trim().is_empty() { 0 } else { at };
     javascript::is_v8_frame(&line[prefix_len..]).then_some(Start {
+        prefix_len,
+        suffix_len: 0,
+        state,
+        standalone: false,
+    })
+}
+
+/// A Ruby report line (`file.rb:3:in 'meth': msg (Class)`), after an optional
+/// log prefix; or the first bare frame of a Rails block, whose header is
+/// claimed back.
+fn ruby_start(line: &str) -> Option<Start> {
+    if let Some(prefix_len) = ruby::find_report(line) {
+        let state = TraceState::Ruby(ruby::State::Report {
+            message_lines: 0,
+            after_blank: false,
+        });
+        return Some(Start {
+            prefix_len,
+            suffix_len: 0,
+            state,
+            standalone: true,
+        });
+    }
+    let at = line.find(":in ")?;
+    let token = line[..at].rfind(' ').map_or(0, |i| i + 1);
+    // A gem frame starts with `name (1.2.3) `: back up over it.
+    let prefix_len = [
+        token,
+        line[..token].trim_end().rfind(' ').map_or(0, |i| i + 1),
+    ]
+    .into_iter()
+    .rev()
+    .find(|&p| ruby::is_bare_frame(&line[p..]) && (p == 0 || line[..p].ends_with(' ')))?;
+    let state = TraceState::Ruby(ruby::State::Rails { frames: 1 });
+    Some(Start {
         prefix_len,
         suffix_len: 0,
         state,

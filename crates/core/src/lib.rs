@@ -39,6 +39,7 @@ mod javascript;
 mod json_record;
 mod prefix;
 mod python;
+mod ruby;
 
 pub use engine::{Config, Engine, SourceStats};
 pub use event::{ErrorEvent, EventKind, Exception, Frame, Language, SourceId, Span};

@@ -33,6 +33,15 @@ impl Prefix {
         self.text.iter().all(u8::is_ascii_whitespace)
     }
 
+    /// Whether `line` ends with this prefix (modulo whitespace) after other text:
+    /// the first line of a tagged record, whose later lines carry the tag alone.
+    pub(crate) fn text_is_tail_of(&self, line: &str) -> bool {
+        let tag = String::from_utf8_lossy(&self.text);
+        let tag = tag.trim();
+        let line = line.trim_end();
+        !tag.is_empty() && line.len() > tag.len() && line.ends_with(tag)
+    }
+
     /// If `line` carries this prefix (same shape and identity), the content after it.
     pub(crate) fn strip<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
         if self.is_blank() && line.iter().all(u8::is_ascii_whitespace) {

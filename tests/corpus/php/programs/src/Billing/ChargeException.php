@@ -1,0 +1,7 @@
+<?php
+
+namespace App\Billing;
+
+class ChargeException extends \RuntimeException
+{
+}

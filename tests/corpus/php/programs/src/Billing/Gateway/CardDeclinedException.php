@@ -1,0 +1,7 @@
+<?php
+
+namespace App\Billing\Gateway;
+
+class CardDeclinedException extends \RuntimeException
+{
+}

@@ -1,0 +1,7 @@
+<?php
+
+namespace App\Import;
+
+class BadPayloadException extends \UnexpectedValueException
+{
+}

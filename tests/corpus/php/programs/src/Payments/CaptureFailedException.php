@@ -1,0 +1,7 @@
+<?php
+
+namespace App\Payments;
+
+class CaptureFailedException extends \RuntimeException
+{
+}

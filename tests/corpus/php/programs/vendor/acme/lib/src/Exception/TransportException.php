@@ -1,0 +1,9 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Acme\Lib\Exception;
+
+class TransportException extends \RuntimeException
+{
+}
