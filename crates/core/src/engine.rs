@@ -34,7 +34,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 9] = [
+pub const ANCHORS: [&str; 13] = [
     "most recent call last)",
     "File ",
     "\tat ",
@@ -44,6 +44,10 @@ pub const ANCHORS: [&str; 9] = [
     "@webpack",
     ":in `",
     ":in '",
+    "panic: ",
+    "panic serving ",
+    "fatal error: ",
+    "SIGQUIT: quit",
 ];
 
 /// How many earlier lines the engine looks at when it finds an anchor.
@@ -619,7 +623,11 @@ impl SourceState {
                         None if !prefix.is_sibling(line.content.as_bytes())
                             && trace.content.len() == 1
                             && trace.foreign == 0
-                            && python::is_frame(&line.content) =>
+                            && matches!(
+                                trace.state.clone().offer(&line.content),
+                                Verdict::Take | Verdict::Hold
+                            )
+                            && !line.content.trim().is_empty() =>
                         {
                             Route::DropPrefix
                         }
@@ -773,6 +781,7 @@ impl SourceState {
                 lines: taken,
                 state,
                 intro: intro_allowed,
+                any_intro,
             }) = grammar::back(&start, &contents)
             {
                 let own = content[start.prefix_len..content.len() - start.suffix_len].to_string();
@@ -790,7 +799,7 @@ impl SourceState {
                 lines.push((line, own));
                 let intro_prefix = prefix.as_ref().filter(|p| !p.is_blank());
                 let intro = if intro_allowed {
-                    self.take_intro(ch, &lines[0].0, intro_prefix)
+                    self.take_intro(ch, &lines[0].0, intro_prefix, any_intro)
                 } else {
                     None
                 };
@@ -870,6 +879,7 @@ impl SourceState {
         ch: usize,
         line: &LogicalLine,
         prefix: Option<&Prefix>,
+        any_level: bool,
     ) -> Option<LogicalLine> {
         let recent = &mut self.channels[ch].recent;
         let window_start = line.first.saturating_sub(LOOKBACK_LINES as u64);
@@ -906,7 +916,7 @@ impl SourceState {
             if assemble::is_record_start(&content) {
                 // The record that holds the trace's message: it is the intro if
                 // it is an error-level record.
-                if intro_like {
+                if intro_like || any_level {
                     chosen = Some(i);
                 }
                 run.clear();

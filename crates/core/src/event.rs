@@ -17,6 +17,7 @@ pub enum Language {
     /// Node.js and browsers (V8, SpiderMonkey, JavaScriptCore).
     JavaScript,
     Ruby,
+    Go,
 }
 
 impl Language {
@@ -26,6 +27,7 @@ impl Language {
             Language::Java => "java",
             Language::JavaScript => "javascript",
             Language::Ruby => "ruby",
+            Language::Go => "go",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::assemble::{State as PythonState, Verdict};
 use crate::event::{EventKind, Exception, Language};
+use crate::go;
 use crate::java;
 use crate::javascript;
 use crate::python::{self, HeaderKind};
@@ -18,6 +19,7 @@ pub(crate) enum TraceState {
     Java(java::State),
     JavaScript(javascript::State),
     Ruby(ruby::State),
+    Go(go::State),
 }
 
 impl TraceState {
@@ -27,6 +29,7 @@ impl TraceState {
             TraceState::Java(_) => Language::Java,
             TraceState::JavaScript(_) => Language::JavaScript,
             TraceState::Ruby(_) => Language::Ruby,
+            TraceState::Go(_) => Language::Go,
         }
     }
 
@@ -37,6 +40,7 @@ impl TraceState {
             TraceState::Java(s) => s.offer(line),
             TraceState::JavaScript(s) => s.offer(line),
             TraceState::Ruby(s) => s.offer(line),
+            TraceState::Go(s) => s.offer(line),
         }
     }
 
@@ -47,6 +51,7 @@ impl TraceState {
             TraceState::Java(s) => s.is_complete(),
             TraceState::JavaScript(s) => s.is_complete(),
             TraceState::Ruby(s) => s.is_complete(),
+            TraceState::Go(s) => s.is_complete(),
         }
     }
 }
@@ -72,6 +77,7 @@ pub(crate) fn start(line: &str) -> Option<Start> {
         .or_else(|| java_start(line))
         .or_else(|| javascript_start(line))
         .or_else(|| ruby_start(line))
+        .or_else(|| go_start(line))
 }
 
 /// The earlier lines a starting trace claims.
@@ -84,16 +90,21 @@ pub(crate) struct Back {
     /// Whether a log line before them may introduce the trace (not for a
     /// crash report that starts with the runtime's own preamble).
     pub intro: bool,
+    /// Whether the record right before is the intro whatever its level: a Go
+    /// program's last log line before it panics says what it was doing.
+    pub any_intro: bool,
 }
 
 /// Which of the writer's adjacent earlier lines (`recent`, contents after the
 /// writer's prefix, oldest first, at most [`MAX_BACK`]) belong to a trace that
 /// starts as `start`. None when the start needs earlier lines that are not there.
 pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
+    let any_intro = matches!(start.state, TraceState::Go(_));
     let claim = |lines: usize, state: TraceState, intro: bool| Back {
         lines,
         state,
         intro,
+        any_intro,
     };
     match start.state {
         TraceState::Python(PythonState::Frames) => {
@@ -119,6 +130,7 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
         TraceState::Ruby(ruby::State::Rails { .. }) => {
             ruby::rails_header_lines(recent).map(|n| claim(n, start.state, true))
         }
+        TraceState::Go(_) => Some(claim(go::preamble_lines(recent), start.state, true)),
         _ => start.standalone.then_some(claim(0, start.state, true)),
     }
 }
@@ -130,6 +142,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
         Language::Java => java::parse(lines),
         Language::JavaScript => javascript::parse(lines),
         Language::Ruby => ruby::parse(lines),
+        Language::Go => go::parse(lines),
     }
 }
 
@@ -212,6 +225,19 @@ fn ruby_start(line: &str) -> Option<Start> {
         suffix_len: 0,
         state,
         standalone: false,
+    })
+}
+
+/// `panic: …`, `fatal error: …`, `http: panic serving …` after an optional
+/// log prefix; the goroutine dump must follow (see [`go::State`]).
+fn go_start(line: &str) -> Option<Start> {
+    let prefix_len = go::find_header(line)?;
+    let state = TraceState::Go(go::State::Header { lines: 0 });
+    Some(Start {
+        prefix_len,
+        suffix_len: 0,
+        state,
+        standalone: true,
     })
 }
 

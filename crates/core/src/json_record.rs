@@ -43,6 +43,19 @@ pub(crate) fn find_trace<T>(
     let object = value.as_object()?;
     let mut candidates = Vec::new();
     collect(&value, 0, &mut candidates);
+    // Loggers that put the report's first line in the message and the rest in
+    // another field (zap's `msg` + `stacktrace`): the two joined, as a fallback.
+    if let Some(message) = MESSAGE_KEYS
+        .iter()
+        .find_map(|k| object.get(*k).and_then(Value::as_str))
+    {
+        let joined: Vec<String> = candidates
+            .iter()
+            .filter(|c| !c.contains(message))
+            .map(|c| format!("{message}\n{c}"))
+            .collect();
+        candidates.extend(joined);
+    }
     let (trace, text) = candidates
         .into_iter()
         .find_map(|text| scan(&text).map(|t| (t, text)))?;
@@ -159,10 +172,8 @@ mod tests {
     fn offers_multi_line_fields_and_composed_headers() {
         let line = br#"{"message":"failed","exc_info":"Traceback (most recent call last):\n  File \"/app/a.py\", line 1, in f\n    g()\nKeyError: 'x'"}"#;
         assert_eq!(
-            texts(line),
-            [
-                "Traceback (most recent call last):\n  File \"/app/a.py\", line 1, in f\n    g()\nKeyError: 'x'"
-            ]
+            texts(line)[0],
+            "Traceback (most recent call last):\n  File \"/app/a.py\", line 1, in f\n    g()\nKeyError: 'x'"
         );
         let lambda = br#"{"errorType":"KeyError","errorMessage":"'id'","stackTrace":["  File \"/var/task/app.py\", line 3, in handler\n    return e['id']\n"]}"#;
         assert_eq!(

@@ -33,6 +33,7 @@ pub mod paths;
 
 mod assemble;
 mod framing;
+mod go;
 mod grammar;
 mod java;
 mod javascript;
