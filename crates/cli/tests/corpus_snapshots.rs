@@ -57,6 +57,11 @@ fn ruby_corpus_json_snapshots() {
 }
 
 #[test]
+fn php_corpus_json_snapshots() {
+    snapshot_corpus("php");
+}
+
+#[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
 }

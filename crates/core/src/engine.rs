@@ -34,7 +34,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 13] = [
+pub const ANCHORS: [&str; 16] = [
     "most recent call last)",
     "File ",
     "\tat ",
@@ -48,6 +48,9 @@ pub const ANCHORS: [&str; 13] = [
     "panic serving ",
     "fatal error: ",
     "SIGQUIT: quit",
+    "Uncaught ",
+    "[object] (",
+    "Stack trace:",
 ];
 
 /// How many earlier lines the engine looks at when it finds an anchor.

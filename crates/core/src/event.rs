@@ -18,6 +18,7 @@ pub enum Language {
     JavaScript,
     Ruby,
     Go,
+    Php,
 }
 
 impl Language {
@@ -28,6 +29,7 @@ impl Language {
             Language::JavaScript => "javascript",
             Language::Ruby => "ruby",
             Language::Go => "go",
+            Language::Php => "php",
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::event::{EventKind, Exception, Language};
 use crate::go;
 use crate::java;
 use crate::javascript;
+use crate::php;
 use crate::python::{self, HeaderKind};
 use crate::ruby;
 
@@ -20,6 +21,7 @@ pub(crate) enum TraceState {
     JavaScript(javascript::State),
     Ruby(ruby::State),
     Go(go::State),
+    Php(php::State),
 }
 
 impl TraceState {
@@ -30,6 +32,7 @@ impl TraceState {
             TraceState::JavaScript(_) => Language::JavaScript,
             TraceState::Ruby(_) => Language::Ruby,
             TraceState::Go(_) => Language::Go,
+            TraceState::Php(_) => Language::Php,
         }
     }
 
@@ -41,6 +44,7 @@ impl TraceState {
             TraceState::JavaScript(s) => s.offer(line),
             TraceState::Ruby(s) => s.offer(line),
             TraceState::Go(s) => s.offer(line),
+            TraceState::Php(s) => s.offer(line),
         }
     }
 
@@ -52,6 +56,7 @@ impl TraceState {
             TraceState::JavaScript(s) => s.is_complete(),
             TraceState::Ruby(s) => s.is_complete(),
             TraceState::Go(s) => s.is_complete(),
+            TraceState::Php(s) => s.is_complete(),
         }
     }
 }
@@ -78,6 +83,7 @@ pub(crate) fn start(line: &str) -> Option<Start> {
         .or_else(|| javascript_start(line))
         .or_else(|| ruby_start(line))
         .or_else(|| go_start(line))
+        .or_else(|| php_start(line))
 }
 
 /// The earlier lines a starting trace claims.
@@ -131,6 +137,10 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
             ruby::rails_header_lines(recent).map(|n| claim(n, start.state, true))
         }
         TraceState::Go(_) => Some(claim(go::preamble_lines(recent), start.state, true)),
+        // PHP's report line is itself the log record (`[date] PHP Fatal error: …`,
+        // a Monolog record): warnings before it are not its intro.
+        TraceState::Php(_) if start.standalone => Some(claim(0, start.state, false)),
+        TraceState::Php(_) => php::header_lines(recent).map(|n| claim(n, start.state, true)),
         _ => start.standalone.then_some(claim(0, start.state, true)),
     }
 }
@@ -143,6 +153,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
         Language::JavaScript => javascript::parse(lines),
         Language::Ruby => ruby::parse(lines),
         Language::Go => go::parse(lines),
+        Language::Php => php::parse(lines),
     }
 }
 
@@ -237,6 +248,35 @@ fn go_start(line: &str) -> Option<Start> {
         prefix_len,
         suffix_len: 0,
         state,
+        standalone: true,
+    })
+}
+
+/// `PHP Fatal error:  Uncaught …` after an optional log prefix, or a
+/// Monolog record carrying `[object] (Class(code: N): …)`.
+fn php_start(line: &str) -> Option<Start> {
+    if line.trim_end() == "Stack trace:" {
+        // `(string) $e`: the header before it is claimed back.
+        let state = php::State::Report {
+            message_lines: php::MAX_MESSAGE_LINES,
+        };
+        return Some(Start {
+            prefix_len: 0,
+            suffix_len: 0,
+            state: TraceState::Php(state),
+            standalone: false,
+        });
+    }
+    let (prefix_len, monolog) = php::find_start(line)?;
+    let state = if monolog {
+        php::State::Monolog
+    } else {
+        php::State::Report { message_lines: 0 }
+    };
+    Some(Start {
+        prefix_len,
+        suffix_len: 0,
+        state: TraceState::Php(state),
         standalone: true,
     })
 }

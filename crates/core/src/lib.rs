@@ -38,6 +38,7 @@ mod grammar;
 mod java;
 mod javascript;
 mod json_record;
+mod php;
 mod prefix;
 mod python;
 mod ruby;

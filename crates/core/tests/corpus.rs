@@ -24,6 +24,11 @@ fn ruby_corpus_matches_manifest() {
 }
 
 #[test]
+fn php_corpus_matches_manifest() {
+    check_corpus("php", 100);
+}
+
+#[test]
 fn javascript_corpus_matches_manifest() {
     check_corpus("node", 150);
 }
