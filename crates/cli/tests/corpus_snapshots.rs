@@ -62,6 +62,11 @@ fn php_corpus_json_snapshots() {
 }
 
 #[test]
+fn dotnet_corpus_json_snapshots() {
+    snapshot_corpus("dotnet");
+}
+
+#[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
 }

@@ -37,7 +37,7 @@ static RECORD_START_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that can introduce a trace: a log record at an error-ish level, or a
 /// sentence ending with a colon (`Exception in thread worker:`).
 static INTRO_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:error|critical|fatal|exception|warning|warn|severe|alert|emerg(?:ency)?|panic|failed|failure|unhandled|uncaught)\b|:\s*$")
+    Regex::new(r"(?i)\b(?:error|err|eror|critical|crit|fatal|ftl|exception|warning|warn|wrn|severe|alert|emerg(?:ency)?|panic|failed|failure|unhandled|uncaught)\b|:\s*$")
         .expect("intro regex")
 });
 

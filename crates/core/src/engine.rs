@@ -34,7 +34,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 16] = [
+pub const ANCHORS: [&str; 17] = [
     "most recent call last)",
     "File ",
     "\tat ",
@@ -51,6 +51,7 @@ pub const ANCHORS: [&str; 16] = [
     "Uncaught ",
     "[object] (",
     "Stack trace:",
+    "  at ",
 ];
 
 /// How many earlier lines the engine looks at when it finds an anchor.

@@ -19,6 +19,8 @@ pub enum Language {
     Ruby,
     Go,
     Php,
+    /// .NET (CoreCLR and Mono).
+    DotNet,
 }
 
 impl Language {
@@ -30,6 +32,7 @@ impl Language {
             Language::Ruby => "ruby",
             Language::Go => "go",
             Language::Php => "php",
+            Language::DotNet => "dotnet",
         }
     }
 }

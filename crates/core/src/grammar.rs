@@ -5,6 +5,7 @@
 //! prefixes, streams, intros, caps) is the same for every language.
 
 use crate::assemble::{State as PythonState, Verdict};
+use crate::dotnet;
 use crate::event::{EventKind, Exception, Language};
 use crate::go;
 use crate::java;
@@ -22,6 +23,7 @@ pub(crate) enum TraceState {
     Ruby(ruby::State),
     Go(go::State),
     Php(php::State),
+    DotNet(dotnet::State),
 }
 
 impl TraceState {
@@ -33,6 +35,7 @@ impl TraceState {
             TraceState::Ruby(_) => Language::Ruby,
             TraceState::Go(_) => Language::Go,
             TraceState::Php(_) => Language::Php,
+            TraceState::DotNet(_) => Language::DotNet,
         }
     }
 
@@ -45,6 +48,7 @@ impl TraceState {
             TraceState::Ruby(s) => s.offer(line),
             TraceState::Go(s) => s.offer(line),
             TraceState::Php(s) => s.offer(line),
+            TraceState::DotNet(s) => s.offer(line),
         }
     }
 
@@ -57,6 +61,7 @@ impl TraceState {
             TraceState::Ruby(s) => s.is_complete(),
             TraceState::Go(s) => s.is_complete(),
             TraceState::Php(s) => s.is_complete(),
+            TraceState::DotNet(s) => s.is_complete(),
         }
     }
 }
@@ -84,6 +89,7 @@ pub(crate) fn start(line: &str) -> Option<Start> {
         .or_else(|| ruby_start(line))
         .or_else(|| go_start(line))
         .or_else(|| php_start(line))
+        .or_else(|| dotnet_start(line))
 }
 
 /// The earlier lines a starting trace claims.
@@ -141,6 +147,7 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
         // a Monolog record): warnings before it are not its intro.
         TraceState::Php(_) if start.standalone => Some(claim(0, start.state, false)),
         TraceState::Php(_) => php::header_lines(recent).map(|n| claim(n, start.state, true)),
+        TraceState::DotNet(_) => dotnet::header_lines(recent).map(|n| claim(n, start.state, true)),
         _ => start.standalone.then_some(claim(0, start.state, true)),
     }
 }
@@ -154,6 +161,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
         Language::Ruby => ruby::parse(lines),
         Language::Go => go::parse(lines),
         Language::Php => php::parse(lines),
+        Language::DotNet => dotnet::parse(lines),
     }
 }
 
@@ -278,6 +286,25 @@ fn php_start(line: &str) -> Option<Start> {
         suffix_len: 0,
         state: TraceState::Php(state),
         standalone: true,
+    })
+}
+
+/// A .NET frame (`   at Ns.Type.Method(…)`), after an optional log prefix;
+/// the header is claimed back.
+fn dotnet_start(line: &str) -> Option<Start> {
+    let at = line.find(" at ")?;
+    let ws_start = line[..at].trim_end_matches(' ').len();
+    // A log prefix keeps its one separating space; the rest is the frame's indent.
+    let prefix_len = match ws_start {
+        0 => 0,
+        w if at - w >= 2 => w + 1,
+        w => w,
+    };
+    dotnet::is_frame(&line[prefix_len..]).then_some(Start {
+        prefix_len,
+        suffix_len: 0,
+        state: TraceState::DotNet(dotnet::State::Frames),
+        standalone: false,
     })
 }
 

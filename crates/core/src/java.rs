@@ -19,7 +19,7 @@ use crate::event::{EventKind, Exception, Frame};
 /// packaging data, module (`java.base/`) and class loader (`app//`) prefixes.
 static FRAME_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s+at\s+(?:[\w.$-]+(?:@[\w.-]+)?/(?:/)?)?([\w$.<>/\[\]-]+)\.([\w$<>\[\]-]+)\(([^()]+)\)(?:\s+~?\[[^\]]*\])?\s*$",
+        r"^\s+at\s+(?:[\w.$-]+(?:@[\w.-]+)?/(?:/)?)?([\w$.<>/\[\]-]+)\.([\w$<>\[\]-]+)\(([^()\s]+|Unknown Source|Native Method)\)(?:\s+~?\[[^\]]*\])?\s*$",
     )
     .expect("jvm frame regex")
 });

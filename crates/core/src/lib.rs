@@ -32,6 +32,7 @@ pub mod fingerprint;
 pub mod paths;
 
 mod assemble;
+mod dotnet;
 mod framing;
 mod go;
 mod grammar;

@@ -29,13 +29,18 @@ fn php_corpus_matches_manifest() {
 }
 
 #[test]
+fn dotnet_corpus_matches_manifest() {
+    check_corpus("dotnet", 100);
+}
+
+#[test]
 fn javascript_corpus_matches_manifest() {
     check_corpus("node", 150);
 }
 
 /// Corpus files the engine does not handle yet, with the reason. Each is a
 /// hand-written framework layout; see the closing notes of the issue.
-const KNOWN_GAPS: [(&str, &str); 2] = [
+const KNOWN_GAPS: [(&str, &str); 3] = [
     (
         "hw-rails60_controller_nomethod",
         "Rails 6 tagged logging switches prefix shape mid-trace (logger prefix + tag, then tag alone)",
@@ -43,6 +48,10 @@ const KNOWN_GAPS: [(&str, &str); 2] = [
     (
         "hw-rails70_framework_trace",
         "Rails header whose message spans lines, with `):` on an untagged line",
+    ),
+    (
+        "hw-aspnet8_console_fail",
+        "ASP.NET Core console logger block: indented header with `--->` inner exceptions on lines of their own",
     ),
 ];
 
