@@ -67,6 +67,11 @@ fn dotnet_corpus_json_snapshots() {
 }
 
 #[test]
+fn go_corpus_json_snapshots() {
+    snapshot_corpus("go");
+}
+
+#[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
 }

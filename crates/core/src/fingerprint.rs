@@ -108,6 +108,33 @@ static GENERATED: LazyLock<[(Regex, &'static str); 5]> = LazyLock::new(|| {
     ]
 });
 
+/// The file part of a frame's key: its lowercased name, with the directory
+/// for names every program has (`cmd/orders/main.go`, `billing/__init__.py`).
+fn file_key(path: &str) -> String {
+    const GENERIC: [&str; 10] = [
+        "main.go",
+        "main.rs",
+        "lib.rs",
+        "mod.rs",
+        "index.js",
+        "index.mjs",
+        "index.ts",
+        "__init__.py",
+        "__main__.py",
+        "program.cs",
+    ];
+    let base = paths::basename_lower(path);
+    if !GENERIC.contains(&base.as_str()) {
+        return base;
+    }
+    let mut parts = path.rsplit('/');
+    parts.next();
+    match parts.next() {
+        Some(dir) if !dir.is_empty() => format!("{}/{base}", dir.to_lowercase()),
+        _ => base,
+    }
+}
+
 /// Content hashes that bundlers put in file names (`main.3f9a1c2b.js`).
 static BUILD_HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.[0-9a-f]{6,}\b").expect("re"));
 
@@ -122,7 +149,7 @@ fn is_generated_frame(function: &str) -> bool {
 /// One frame's contribution to the fingerprint: basename, function and context line.
 fn frame_component(frame: &Frame) -> String {
     let mut c = String::new();
-    c.push_str(&BUILD_HASH.replace_all(&paths::basename_lower(&frame.path), ""));
+    c.push_str(&BUILD_HASH.replace_all(&file_key(&frame.path), ""));
     if frame.function.is_empty() {
         // A `SyntaxError` location: where the parser noticed the error (and so
         // the line shown) differs between Python versions; the file is the bug.

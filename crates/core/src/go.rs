@@ -18,13 +18,18 @@ static HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("go header regex")
 });
 
-static GOROUTINE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^goroutine \d+ \[[^\]]*\]:\s*$").expect("goroutine regex"));
+static GOROUTINE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:\s*$")
+        .expect("goroutine regex")
+});
 
 /// A function line of a goroutine dump: `pkg.fn(args)`, `created by pkg.fn`.
 static FUNC_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:created by )?([\w./*()\[\]{}$%~-]+?)(?:\((?:.*)\))?(?: in goroutine \d+)?\s*$")
-        .expect("go func regex")
+    // Greedy up to the argument list: method names hold parentheses (`main.(*T).M`).
+    Regex::new(
+        r"^(?:created by )?(?:(\S+)\([^()]*\)|([\w./*()\[\]{}$%~-]+))(?: in goroutine \d+)?\s*$",
+    )
+    .expect("go func regex")
 });
 
 /// The location line under a function line: `\t/path/file.go:21 +0xe6`.
@@ -114,7 +119,7 @@ impl State {
                     || line.trim_end() == "runtime stack:"
                     || line.starts_with('\t')
                     || LOCATION_RE.is_match(line)
-                    || line.trim() == "...additional frames elided..."
+                    || (line.starts_with("...") && line.trim_end().ends_with("frames elided..."))
                     || (!line.starts_with([' ', '\t'])
                         && FUNC_RE.is_match(line)
                         && line.contains(['(', '.']))
@@ -133,7 +138,9 @@ impl State {
 
 /// Not the application: the Go distribution and module cache.
 pub(crate) fn is_in_app(file: &str, function: &str) -> bool {
+    // `github.com/acme/lib@v1.2.3/…`: a dependency (module cache or -trimpath build).
     !(file.contains("/go/pkg/mod/")
+        || file.contains("@v")
         || file.contains("/pkg/mod/")
         || file.contains("/usr/lib/go")
         || file.contains("/usr/local/go/")
@@ -205,7 +212,7 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
             continue;
         }
         if let Some(caps) = FUNC_RE.captures(line) {
-            pending_function = Some(caps[1].to_string());
+            pending_function = caps.get(1).or(caps.get(2)).map(|m| m.as_str().to_string());
         }
     }
     frames.reverse();

@@ -34,13 +34,18 @@ fn dotnet_corpus_matches_manifest() {
 }
 
 #[test]
+fn go_corpus_matches_manifest() {
+    check_corpus("go", 150);
+}
+
+#[test]
 fn javascript_corpus_matches_manifest() {
     check_corpus("node", 150);
 }
 
 /// Corpus files the engine does not handle yet, with the reason. Each is a
 /// hand-written framework layout; see the closing notes of the issue.
-const KNOWN_GAPS: [(&str, &str); 3] = [
+const KNOWN_GAPS: [(&str, &str); 5] = [
     (
         "hw-rails60_controller_nomethod",
         "Rails 6 tagged logging switches prefix shape mid-trace (logger prefix + tag, then tag alone)",
@@ -48,6 +53,14 @@ const KNOWN_GAPS: [(&str, &str); 3] = [
     (
         "hw-rails70_framework_trace",
         "Rails header whose message spans lines, with `):` on an untagged line",
+    ),
+    (
+        "hw-go121-catalog-frames-elided",
+        "Go 1.21 `...N frames elided...` recursion does not yet group with the full dump of older Go",
+    ),
+    (
+        "hw-go123-pricing-stack-overflow",
+        "Go 1.23 stack-overflow report does not yet group with the Go 1.19 one",
     ),
     (
         "hw-aspnet8_console_fail",
