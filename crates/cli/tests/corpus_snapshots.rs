@@ -72,6 +72,11 @@ fn go_corpus_json_snapshots() {
 }
 
 #[test]
+fn rust_corpus_json_snapshots() {
+    snapshot_corpus("rust");
+}
+
+#[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
 }

@@ -33,7 +33,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 17] = [
+pub const ANCHORS: [&str; 20] = [
     "most recent call last)",
     "File ",
     "\tat ",
@@ -51,6 +51,9 @@ pub const ANCHORS: [&str; 17] = [
     "[object] (",
     "Stack trace:",
     "  at ",
+    " panicked at ",
+    "Caused by:",
+    "Error: ",
 ];
 
 /// How many earlier lines the engine looks at when it finds an anchor.

@@ -21,6 +21,7 @@ pub enum Language {
     Php,
     /// .NET (CoreCLR and Mono).
     DotNet,
+    Rust,
 }
 
 impl Language {
@@ -33,6 +34,7 @@ impl Language {
             Language::Go => "go",
             Language::Php => "php",
             Language::DotNet => "dotnet",
+            Language::Rust => "rust",
         }
     }
 }

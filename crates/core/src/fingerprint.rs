@@ -223,7 +223,10 @@ fn exception_components(exc: &Exception, app_only: bool, out: &mut String) {
         previous = Some(component);
         contributed = true;
     }
-    if !contributed {
+    // A Rust panic without a backtrace has only its location (a file, no
+    // function): the message tells its bugs apart.
+    let location_only = exc.ty == "panic" && exc.frames.iter().all(|f| f.function.is_empty());
+    if !contributed || location_only {
         let _ = writeln!(out, "value:{}", parameterize(exc.message.trim()));
     }
     if exc.is_group {

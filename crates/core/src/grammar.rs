@@ -13,6 +13,7 @@ use crate::javascript;
 use crate::php;
 use crate::python::{self, HeaderKind};
 use crate::ruby;
+use crate::rust;
 
 /// The state of one open trace, per language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,7 @@ pub(crate) enum TraceState {
     Go(go::State),
     Php(php::State),
     DotNet(dotnet::State),
+    Rust(rust::State),
 }
 
 impl TraceState {
@@ -36,6 +38,7 @@ impl TraceState {
             TraceState::Go(_) => Language::Go,
             TraceState::Php(_) => Language::Php,
             TraceState::DotNet(_) => Language::DotNet,
+            TraceState::Rust(_) => Language::Rust,
         }
     }
 
@@ -49,6 +52,7 @@ impl TraceState {
             TraceState::Go(s) => s.offer(line),
             TraceState::Php(s) => s.offer(line),
             TraceState::DotNet(s) => s.offer(line),
+            TraceState::Rust(s) => s.offer(line),
         }
     }
 
@@ -62,6 +66,7 @@ impl TraceState {
             TraceState::Go(s) => s.is_complete(),
             TraceState::Php(s) => s.is_complete(),
             TraceState::DotNet(s) => s.is_complete(),
+            TraceState::Rust(s) => s.is_complete(),
         }
     }
 }
@@ -90,6 +95,7 @@ pub(crate) fn start(line: &str) -> Option<Start> {
         .or_else(|| go_start(line))
         .or_else(|| php_start(line))
         .or_else(|| dotnet_start(line))
+        .or_else(|| rust_start(line))
 }
 
 /// The earlier lines a starting trace claims.
@@ -148,6 +154,8 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
         TraceState::Php(_) if start.standalone => Some(claim(0, start.state, false)),
         TraceState::Php(_) => php::header_lines(recent).map(|n| claim(n, start.state, true)),
         TraceState::DotNet(_) => dotnet::header_lines(recent).map(|n| claim(n, start.state, true)),
+        TraceState::Rust(_) if start.standalone => Some(claim(0, start.state, true)),
+        TraceState::Rust(_) => rust::error_lines(recent).map(|n| claim(n, start.state, true)),
         _ => start.standalone.then_some(claim(0, start.state, true)),
     }
 }
@@ -162,6 +170,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
         Language::Go => go::parse(lines),
         Language::Php => php::parse(lines),
         Language::DotNet => dotnet::parse(lines),
+        Language::Rust => rust::parse(lines),
     }
 }
 
@@ -305,6 +314,41 @@ fn dotnet_start(line: &str) -> Option<Start> {
         suffix_len: 0,
         state: TraceState::DotNet(dotnet::State::Frames),
         standalone: false,
+    })
+}
+
+/// A Rust panic line after an optional log prefix, or the `Caused by:` of an
+/// anyhow/eyre report (its `Error: …` line is claimed back).
+fn rust_start(line: &str) -> Option<Start> {
+    if let Some(head) = line.strip_suffix("Caused by:")
+        && (head.is_empty() || head.ends_with(' '))
+    {
+        let state = TraceState::Rust(rust::State::Backtrace);
+        return Some(Start {
+            prefix_len: head.len(),
+            suffix_len: 0,
+            state,
+            standalone: false,
+        });
+    }
+    if rust::is_debug_error(line) {
+        let state = TraceState::Rust(rust::State::Closed);
+        return Some(Start {
+            prefix_len: 0,
+            suffix_len: 0,
+            state,
+            standalone: true,
+        });
+    }
+    let at = line.find("thread '")?;
+    if at > 0 && !line[..at].ends_with(' ') {
+        return None;
+    }
+    rust::is_panic_line(&line[at..]).then_some(Start {
+        prefix_len: at,
+        suffix_len: 0,
+        state: TraceState::Rust(rust::State::Message { lines: 0 }),
+        standalone: true,
     })
 }
 

@@ -76,7 +76,7 @@ fn collect(value: &Value, depth: usize, out: &mut Vec<String>) {
         return;
     }
     match value {
-        Value::String(s) if s.contains('\n') => out.push(s.clone()),
+        Value::String(s) if s.contains('\n') || is_one_line_report(s) => out.push(s.clone()),
         Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
             out.push(join_lines(items))
         }
@@ -96,6 +96,12 @@ fn collect(value: &Value, depth: usize, out: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// One-line reports worth scanning: a Rust `main` that returned an error, a
+/// one-line panic.
+fn is_one_line_report(s: &str) -> bool {
+    s.starts_with("Error: ") || s.contains(" panicked at ")
 }
 
 fn join_lines(items: &[Value]) -> String {

@@ -43,6 +43,7 @@ mod php;
 mod prefix;
 mod python;
 mod ruby;
+mod rust;
 
 pub use engine::{Config, Engine, SourceStats};
 pub use event::{ErrorEvent, EventKind, Exception, Frame, Language, SourceId, Span};

@@ -39,6 +39,11 @@ fn go_corpus_matches_manifest() {
 }
 
 #[test]
+fn rust_corpus_matches_manifest() {
+    check_corpus("rust", 150);
+}
+
+#[test]
 fn javascript_corpus_matches_manifest() {
     check_corpus("node", 150);
 }
@@ -66,6 +71,16 @@ const KNOWN_GAPS: [(&str, &str); 5] = [
         "hw-aspnet8_console_fail",
         "ASP.NET Core console logger block: indented header with `--->` inner exceptions on lines of their own",
     ),
+];
+
+/// Groups whose events may legitimately carry two fingerprints: a Rust panic
+/// printed with a backtrace groups by its frames, the same panic printed
+/// without one (`RUST_BACKTRACE=0`) by its location and message; nothing in
+/// the second tells which frames the first had.
+const ALLOWED_SPLITS: [&str; 3] = [
+    "cart_recommended_slot_oob",
+    "orders_missing_sku_unwrap_none",
+    "validator_invalid_config",
 ];
 
 /// Checks every file of `tests/corpus/<name>/` against its manifest.
@@ -190,7 +205,7 @@ fn check_corpus(name: &str, min_files: usize) {
         }
     }
     for (label, fps) in &by_label {
-        if fps.len() > 1 {
+        if fps.len() > 1 && !ALLOWED_SPLITS.contains(&label.as_str()) {
             failures.push(format!(
                 "group {label} split into {} fingerprints: {:?}",
                 fps.len(),
