@@ -77,6 +77,11 @@ fn rust_corpus_json_snapshots() {
 }
 
 #[test]
+fn jvm_corpus_json_snapshots() {
+    snapshot_corpus("jvm");
+}
+
+#[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
 }

@@ -33,7 +33,7 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 20] = [
+pub const ANCHORS: [&str; 21] = [
     "most recent call last)",
     "File ",
     "\tat ",
@@ -54,6 +54,8 @@ pub const ANCHORS: [&str; 20] = [
     " panicked at ",
     "Caused by:",
     "Error: ",
+    // The same frames inside JSON strings (Docker json-file, logstash), where a tab is `\t`.
+    "\\tat ",
 ];
 
 /// How many earlier lines the engine looks at when it finds an anchor.

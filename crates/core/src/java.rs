@@ -195,7 +195,9 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
     for line in lines {
         let indent = line.len() - line.trim_start().len();
         if let Some(depth) = suppressed_indent {
-            if indent > depth || line.trim().is_empty() {
+            // The block's own frames, its causes and further suppressed
+            // exceptions are indented at least as deep as its `Suppressed:` line.
+            if indent >= depth || line.trim().is_empty() {
                 continue;
             }
             suppressed_indent = None;

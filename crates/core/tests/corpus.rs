@@ -44,6 +44,11 @@ fn rust_corpus_matches_manifest() {
 }
 
 #[test]
+fn jvm_corpus_matches_manifest() {
+    check_corpus("jvm", 150);
+}
+
+#[test]
 fn javascript_corpus_matches_manifest() {
     check_corpus("node", 150);
 }
