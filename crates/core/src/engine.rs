@@ -33,11 +33,10 @@ use crate::python;
 /// `File "` (or `File \"` inside JSON) in frame lines. Searched with
 /// `memchr::memmem`, which is much faster than a multi-pattern automaton on
 /// quote-heavy JSON and access logs.
-pub const ANCHORS: [&str; 21] = [
+pub const ANCHORS: [&str; 19] = [
     "most recent call last)",
     "File ",
     "\tat ",
-    "    at ",
     "@http",
     "@file:",
     "@webpack",
@@ -50,13 +49,17 @@ pub const ANCHORS: [&str; 21] = [
     "Uncaught ",
     "[object] (",
     "Stack trace:",
-    "  at ",
-    " panicked at ",
+    "panicked at ",
     "Caused by:",
     "Error: ",
     // The same frames inside JSON strings (Docker json-file, logstash), where a tab is `\t`.
     "\\tat ",
 ];
+
+/// The frame marker of JavaScript, .NET and space-indented JVM traces. It is
+/// searched on its own with `memmem`: a literal that starts with spaces makes
+/// the multi-literal search stop at every run of spaces.
+pub const SPACED_ANCHOR: &str = "  at ";
 
 /// How many earlier lines the engine looks at when it finds an anchor.
 const LOOKBACK_LINES: usize = 16;
@@ -219,14 +222,31 @@ static ANCHOR_SEARCH: LazyLock<Anchors> = LazyLock::new(Anchors::new);
 struct Anchors {
     teddy: Option<aho_corasick::packed::Searcher>,
     automaton: aho_corasick::AhoCorasick,
+    spaced: memchr::memmem::Finder<'static>,
 }
 
-/// What is known about the next anchor in the current buffer.
+/// What is known about the next match of one searcher in the current buffer.
 #[derive(Clone, Copy)]
 enum Next {
     Unknown,
     At(usize),
     None,
+}
+
+/// The next matches of both searchers.
+#[derive(Clone, Copy)]
+struct NextAnchors {
+    literals: Next,
+    spaced: Next,
+}
+
+impl NextAnchors {
+    fn new() -> NextAnchors {
+        NextAnchors {
+            literals: Next::Unknown,
+            spaced: Next::Unknown,
+        }
+    }
 }
 
 impl Anchors {
@@ -236,6 +256,7 @@ impl Anchors {
         Anchors {
             teddy: builder.build(),
             automaton: aho_corasick::AhoCorasick::new(ANCHORS).expect("anchor automaton"),
+            spaced: memchr::memmem::Finder::new(SPACED_ANCHOR.as_bytes()).into_owned(),
         }
     }
 
@@ -251,27 +272,54 @@ impl Anchors {
         }
     }
 
-    /// The position of the first anchor at or after `from` in `buf`;
-    /// `next` remembers it so a buffer is scanned once.
-    fn find(&self, buf: &[u8], from: usize, next: &mut Next) -> Option<usize> {
-        match *next {
-            Next::At(at) if at >= from => return Some(at),
-            Next::None => return None,
-            _ => {}
-        }
+    fn find_literal(&self, buf: &[u8], from: usize) -> Option<usize> {
         let mut pos = from;
-        let found = loop {
-            let Some((at, pattern)) = self.raw_find(buf, pos) else {
-                break None;
+        loop {
+            let (at, pattern) = self.raw_find(buf, pos)?;
+            let pattern = ANCHORS[pattern];
+            let wanted = match pattern {
+                // `File ` counts only before a quote (`File "` or, in JSON, `File \"`).
+                "File " => matches!(buf.get(at + 5), Some(b'"' | b'\\')),
+                // A Rust `main` error report starts a line (or a JSON string);
+                // `Error:` inside a log message is ordinary prose.
+                "Error: " => {
+                    at == 0
+                        || matches!(buf[at - 1], b'\n' | b'"')
+                        || (at >= 3 && matches!(&buf[at - 3..at], b" F " | b" P "))
+                }
+                _ => true,
             };
-            // `File ` counts only before a quote (`File "` or, in JSON, `File \"`).
-            if pattern != 1 || matches!(buf.get(at + 5), Some(b'"' | b'\\')) {
-                break Some(at);
+            if wanted {
+                return Some(at);
             }
             pos = at + 1;
+        }
+    }
+
+    /// The position of the first anchor at or after `from` in `buf`; `next`
+    /// remembers each searcher's match so a buffer is scanned once.
+    fn find(&self, buf: &[u8], from: usize, next: &mut NextAnchors) -> Option<usize> {
+        let refresh = |n: Next| match n {
+            Next::At(at) => at < from,
+            Next::Unknown => true,
+            Next::None => false,
         };
-        *next = found.map_or(Next::None, Next::At);
-        found
+        if refresh(next.literals) {
+            next.literals = self.find_literal(buf, from).map_or(Next::None, Next::At);
+        }
+        if refresh(next.spaced) {
+            next.spaced = self
+                .spaced
+                .find(&buf[from..])
+                .map_or(Next::None, |i| Next::At(from + i));
+        }
+        [next.literals, next.spaced]
+            .into_iter()
+            .filter_map(|n| match n {
+                Next::At(at) => Some(at),
+                _ => None,
+            })
+            .min()
     }
 }
 
@@ -473,7 +521,7 @@ impl SourceState {
     /// Processes complete lines (each ends with `\n`).
     fn region(&mut self, buf: &[u8], ctx: &mut Ctx<'_>) {
         let mut pos = 0;
-        let mut next = Next::Unknown;
+        let mut next = NextAnchors::new();
         while pos < buf.len() {
             if !self.active() {
                 let Some(anchor) = ctx.anchors.find(buf, pos, &mut next) else {
