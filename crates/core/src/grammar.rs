@@ -160,6 +160,20 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
     }
 }
 
+/// A chain as most runtimes print it (newest exception first, each one's
+/// frames crash site first) in the engine's order: oldest cause first, frames
+/// outermost call first. Never empty.
+pub(crate) fn newest_first_to_cause_order(mut printed: Vec<Exception>) -> Vec<Exception> {
+    for exc in &mut printed {
+        exc.frames.reverse();
+    }
+    printed.reverse();
+    if printed.is_empty() {
+        printed.push(Exception::default());
+    }
+    printed
+}
+
 /// Parses the assembled content lines of a trace of `language`.
 pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Exception>) {
     match language {

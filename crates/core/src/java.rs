@@ -250,15 +250,10 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
     if let Some(done) = current.take() {
         printed.push(done);
     }
-    for exc in &mut printed {
-        // The JVM prints the crash site first.
-        exc.frames.reverse();
-    }
-    printed.reverse();
-    if printed.is_empty() {
-        printed.push(Exception::default());
-    }
-    (EventKind::Exception, printed)
+    (
+        EventKind::Exception,
+        crate::grammar::newest_first_to_cause_order(printed),
+    )
 }
 
 #[cfg(test)]

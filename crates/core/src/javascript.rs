@@ -348,14 +348,8 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
         }
     }
     restore_elided_frames(&mut printed);
-    let mut chain: Vec<Exception> = printed.into_iter().map(|(e, _)| e).collect();
-    for exc in &mut chain {
-        exc.frames.reverse();
-    }
-    chain.reverse();
-    if chain.is_empty() {
-        chain.push(Exception::default());
-    }
+    let mut chain =
+        crate::grammar::newest_first_to_cause_order(printed.into_iter().map(|(e, _)| e).collect());
     // `console.trace()` prints `Trace: message` and the stack: a dump, not an error.
     if chain.len() == 1 && chain[0].ty == "Trace" {
         chain[0].ty.clear();

@@ -229,14 +229,10 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
             exc.message.push_str(line.trim_end());
         }
     }
-    for exc in &mut printed {
-        exc.frames.reverse();
-    }
-    printed.reverse();
-    if printed.is_empty() {
-        printed.push(Exception::default());
-    }
-    (EventKind::Exception, printed)
+    (
+        EventKind::Exception,
+        crate::grammar::newest_first_to_cause_order(printed),
+    )
 }
 
 #[cfg(test)]
