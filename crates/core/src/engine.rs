@@ -2,15 +2,17 @@
 //!
 //! Lines are split with `memchr`. While no trace is open in a source, the
 //! engine does not look at lines one by one: it searches the buffer for the
-//! few literals every Python trace must contain ([`ANCHORS`]) and only counts
-//! the newlines it skips. At an anchor it steps back a few lines (so the log
-//! line that introduced the trace, and container pieces of a split line, are
-//! seen), then follows the source line by line until every trace in it has
-//! ended. This keeps scanning close to the speed of `wc -l` on ordinary logs.
+//! literals that a line able to start a trace of some language holds
+//! ([`ANCHORS`], [`SPACED_ANCHOR`]) and only counts the newlines it skips. At
+//! an anchor it steps back a few lines (so the log line that introduced the
+//! trace, a header printed before the first frame, and container pieces of a
+//! split line are seen), then follows the source line by line until every
+//! trace in it has ended. Which language a line starts, and how a trace
+//! continues, is the `grammar` module's business.
 //!
 //! Each source keeps separate state per container stream (stdout/stderr of
 //! Docker and CRI logs) and, inside a stream, per writer when the lines carry
-//! a per-line prefix with a pid, thread or request id (see [`crate::prefix`]).
+//! a per-line prefix with a pid, thread or request id (see the `prefix` module).
 //! The engine never reads a clock: callers pass the time in, so following a
 //! live stream and scanning a file are the same code.
 

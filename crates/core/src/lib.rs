@@ -5,7 +5,8 @@
 //! no clock, so every behaviour can be tested with plain data.
 //!
 //! - [`engine`]: line splitting, container framing, per-stream assembly.
-//! - [`python`]: Python traceback grammar and parser.
+//! - `grammar`: the language interface, with one module per language
+//!   (Python, JVM, JavaScript, Go, Ruby, PHP, .NET, Rust).
 //! - [`fingerprint`]: grouping keys and message parameterization.
 //!
 //! ```
