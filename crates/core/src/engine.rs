@@ -68,6 +68,9 @@ const LOOKBACK_LINES: usize = 16;
 /// How much of a line an unrelated (not yet trace) line keeps for a possible intro.
 const RECENT_LINE_BYTES: usize = 64 * 1024;
 const RECENT_LINES: usize = 32;
+/// How many physical lines may separate two pieces of one container line
+/// (the other stream's records can come between them).
+const MAX_PARTIAL_GAP: u64 = 8;
 /// How much of each line before an anchor lookback keeps.
 const LOOKBACK_LINE_BYTES: usize = 128 * 1024;
 /// Lines of a multi-line log message before a trace that can form its intro.
@@ -643,6 +646,21 @@ impl SourceState {
         let ch = channel_index(unframed.channel);
         let raw = String::from_utf8_lossy(line).into_owned();
         let text = String::from_utf8_lossy(&unframed.text);
+        // A piece whose continuation did not come within a few lines is a line
+        // of its own (the writer died, or the log was cut): it must not be
+        // glued to a later line, whatever lines were skipped in between.
+        for c in 0..CHANNELS.len() {
+            if let Some(stale) = self.channels[c]
+                .partial
+                .take_if(|p| no - p.last > MAX_PARTIAL_GAP)
+            {
+                if context_only {
+                    remember(&mut self.channels[c], stale);
+                } else {
+                    self.logical_line(c, stale, ctx);
+                }
+            }
+        }
         let channel = &mut self.channels[ch];
         let logical = match channel.partial.take() {
             Some(mut p) => {

@@ -258,3 +258,31 @@ fn intro_line_and_thread_header_belong_to_the_event() {
         &["2-5 IndexError"],
     );
 }
+
+/// Found by the chunking property: a CRI piece (`P`) whose continuation never
+/// came was glued to a Docker record of the same stream 17 lines later when
+/// the input came in one push, but not when it came in two.
+#[test]
+fn a_container_piece_without_continuation_does_not_join_a_later_line() {
+    let mut input = String::from("2026-11-21T10:00:00.123456789Z stdout P \n");
+    input.push_str("12345 ERROR app.x [req-1 - - -]   File \"/srv/app/x.py\", line 7, in run\n");
+    for i in 0..15 {
+        input.push_str(&format!(
+            "2026-11-21 10:00:{i:02}.000 UTC [4907] LOG:  checkpoint {i}\n"
+        ));
+    }
+    input.push_str(r#"{"log":"  File \"/app/a.py\", line 2, in \u003cmodule\u003e\n","stream":"stdout","time":"2026-11-21T14:44:49.4Z"}"#);
+    input.push('\n');
+    let whole = Engine::scan_bytes(Config::default(), input.as_bytes());
+    let mut engine = Engine::default();
+    let mut split = Vec::new();
+    engine.push(SourceId(0), &input.as_bytes()[..42], 0, &mut split);
+    engine.push(SourceId(0), &input.as_bytes()[42..], 0, &mut split);
+    engine.finish(SourceId(0), 0, &mut split);
+    assert_eq!(render(&whole), render(&split));
+    assert!(
+        whole.iter().all(|e| e.span.first_line > 1),
+        "{:?}",
+        render(&whole)
+    );
+}
