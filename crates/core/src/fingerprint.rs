@@ -262,6 +262,10 @@ pub fn fingerprint(chain: &[Exception]) -> String {
 /// The md5 the AWS "self-healing code" guidance uses as its key: the raw text,
 /// NFKD-normalized with non-ASCII characters dropped, md5-hashed.
 pub fn md5_raw(text: &str) -> String {
+    // NFKD leaves ASCII unchanged, and most traces are ASCII: skip the decomposition.
+    if text.is_ascii() {
+        return hex(&Md5::digest(text.as_bytes()));
+    }
     let ascii: String = text.nfkd().filter(char::is_ascii).collect();
     hex(&Md5::digest(ascii.as_bytes()))
 }
