@@ -175,6 +175,9 @@ impl GroupStore for PgStore {
         batch: &[Occurrence],
         checkpoint: Option<&Checkpoint>,
     ) -> Result<IngestReport> {
+        if batch.is_empty() && checkpoint.is_none() {
+            return Ok(IngestReport::default());
+        }
         let plan = plan_batch(batch);
         let mut report = IngestReport {
             events: batch.len() as u64,

@@ -159,7 +159,10 @@ impl JobQueue for PgStore {
         .map_err(db)?;
         let (status, visible_at) = Self::fenced(lease, updated)?;
         Ok(match status.parse()? {
-            JobStatus::Dead => NackOutcome::Dead,
+            JobStatus::Dead => {
+                tracing::warn!(job = %lease.job_id, error, "job is dead: it used its last attempt");
+                NackOutcome::Dead
+            }
             _ => NackOutcome::Retry { visible_at },
         })
     }

@@ -399,6 +399,10 @@ pub async fn listing_and_counting_groups(db: &TestDb) {
 pub async fn checkpoint_commits_with_its_events(db: &TestDb) {
     let store = db.open_with(StoreOptions::default()).await;
     assert_eq!(store.checkpoint("logs/app.log").await.unwrap(), None);
+    assert_eq!(
+        store.record_occurrences(&[], None).await.unwrap(),
+        IngestReport::default()
+    );
     let at = |offset: u64| Checkpoint {
         source_id: "logs/app.log".into(),
         position: json!({ "inode": 42, "offset": offset }),
