@@ -1,5 +1,7 @@
 //! Error groups: ingest with its outbox and checkpoint, queries, CAS.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use sqlx::types::Json;
@@ -346,5 +348,10 @@ impl GroupStore for SqliteStore {
             .await
             .map_err(db)?;
         Ok(done.rows_affected())
+    }
+
+    async fn purge_expired_occurrences(&self, retention: Duration) -> Result<u64> {
+        self.purge_occurrences(self.now().saturating_sub(duration_ms(retention)))
+            .await
     }
 }

@@ -534,9 +534,10 @@ pub async fn samples_keep_the_first_and_latest(db: &TestDb) {
 }
 
 pub async fn minute_buckets_and_retention(db: &TestDb) {
-    let store = db.open_with(StoreOptions::default()).await;
     let day = 86_400_000;
     let base = 40 * day; // a minute boundary
+    let clock = std::sync::Arc::new(ManualClock::new(base + 31 * day));
+    let store = db.open_at(&clock).await;
     let batch = [
         occurrence("fp-m", base + 1_000),
         occurrence("fp-m", base + 59_999),
@@ -579,6 +580,31 @@ pub async fn minute_buckets_and_retention(db: &TestDb) {
         expected[2..]
     );
     assert_eq!(store.purge_occurrences(cutoff).await.unwrap(), 0);
+    // The same by the store's clock: the newest bucket is kept while it
+    // is at most 30 days old, and goes a minute later.
+    clock.advance(DEFAULT_RETENTION);
+    assert_eq!(
+        store
+            .purge_expired_occurrences(DEFAULT_RETENTION)
+            .await
+            .unwrap(),
+        0
+    );
+    clock.advance(MINUTE);
+    assert_eq!(
+        store
+            .purge_expired_occurrences(DEFAULT_RETENTION)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .occurrence_counts(id, 0, i64::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The group's total is not touched by the purge.
     assert_eq!(group_of(&*store, "fp-m").await.count, 5);
 }

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 
-/// The job kind enqueued for new and regressed groups.
+/// The job kind enqueued for new, queued and regressed groups. Its payload
+/// is `{"group_id": "<uuid>", "reason": "new" | "queued" | "regressed"}`,
+/// and the job's `group_id` is set.
 pub const FIX_JOB_KIND: &str = "fix";
 
 /// Per-minute occurrence counts are kept at least this long by default

@@ -70,9 +70,17 @@ pub trait GroupStore: Send + Sync {
     /// Deletes per-minute buckets that start before `before_ms` (retention;
     /// see [`crate::DEFAULT_RETENTION`]). Returns how many went.
     async fn purge_occurrences(&self, before_ms: i64) -> Result<u64>;
+
+    /// [`Self::purge_occurrences`] for buckets older than `retention` by
+    /// the store's clock (run it periodically with
+    /// [`crate::DEFAULT_RETENTION`]).
+    async fn purge_expired_occurrences(&self, retention: Duration) -> Result<u64>;
 }
 
 /// The durable job queue, its switches, and the fixer's attempt log.
+///
+/// The concurrency limit here is global (all processes on the store); a
+/// per-process limit is the caller's (a semaphore around its workers).
 ///
 /// A lease hands out a fresh fencing token per job; `ack`, `nack`,
 /// `extend` and `release` succeed only with the job's current token, else
