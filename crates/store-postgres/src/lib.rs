@@ -37,10 +37,20 @@ fn migrator() -> Migrator {
 
 /// A store in one PostgreSQL database (in the first schema of the
 /// connection's `search_path`, e.g. `?options[search_path]=tracefix`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
     options: StoreOptions,
+}
+
+// By hand: the pool's Debug shows its connect options, password included.
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("connections", &self.pool.size())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgStore {
@@ -150,6 +160,19 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, StoreError::Url { .. }), "{err:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn debug_output_hides_the_password() {
+        let connect = PgConnectOptions::from_str("postgres://u:hunter2@127.0.0.1/db").unwrap();
+        // A lazy pool never connects, so no server is needed.
+        let store = PgStore {
+            pool: PgPoolOptions::new().connect_lazy_with(connect),
+            options: StoreOptions::default(),
+        };
+        let text = format!("{store:?}");
+        assert!(text.starts_with("PgStore"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
     }
 }

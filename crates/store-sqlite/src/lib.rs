@@ -37,10 +37,20 @@ fn migrator() -> Migrator {
 }
 
 /// A store in one SQLite database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     options: StoreOptions,
+}
+
+// By hand: the pool's Debug shows its connect options, password included.
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("connections", &self.pool.size())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
