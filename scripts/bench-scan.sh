@@ -6,7 +6,10 @@
 #
 # Environment: SIZE (genlog size, default 1G), RUNS (default 5), DIR (where the
 # logs go, default /tmp/tracefix-bench; never inside the repository), CPU (the
-# core to pin to, default 0), KEEP=1 keeps the logs afterwards.
+# core to pin to, default 0), KEEP=1 keeps the logs afterwards, BASELINE_REV (a
+# git revision, e.g. c572be8 for the Python-only engine: it is built in a
+# worktree under DIR and its `scan` is timed on the same files in the same run,
+# with the ratio printed).
 #
 # Builds the release binary and the genlog example, writes a clean and a mixed
 # log, reads each once so it is in the page cache, then times (median of RUNS):
@@ -34,6 +37,17 @@ fi
 cargo build --release -q -p tracefix
 cargo build --release -q -p tracefix-core --example genlog
 mkdir -p "$DIR"
+
+BASE_BIN=""
+if [ -n "${BASELINE_REV:-}" ]; then
+    base_src="$DIR/baseline-src"
+    rm -rf "$base_src"
+    git worktree prune
+    git worktree add -q --detach "$base_src" "$BASELINE_REV"
+    (cd "$base_src" && CARGO_TARGET_DIR="$DIR/baseline-target" cargo build --release -q -p tracefix)
+    git worktree remove --force "$base_src"
+    BASE_BIN="$DIR/baseline-target/release/tracefix"
+fi
 
 # time_cmd OUT CMD...: runs CMD pinned to $CPU with stdout to OUT;
 # prints "WALL_SECONDS CPU_SECONDS MAXRSS_KB" (CPU = user + system).
@@ -78,6 +92,7 @@ measure() {
 echo "== machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, pinned to CPU $CPU"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== tracefix $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- crates 2>/dev/null || echo ' + uncommitted changes')"
+[ -n "$BASE_BIN" ] && echo "== baseline: $(git rev-parse --short "$BASELINE_REV")"
 
 declare -A TRACES
 for kind in clean mixed; do
@@ -103,6 +118,9 @@ for kind in clean mixed; do
     fi
     measure "\`wc -l\` $kind (floor)" "$file" /dev/null wc -l "$file"
     measure "\`tracefix scan\` $kind" "$file" /dev/null "$BIN" scan "$file"
+    if [ -n "$BASE_BIN" ]; then
+        measure "baseline \`tracefix scan\` $kind" "$file" /dev/null "$BASE_BIN" scan "$file"
+    fi
     if [ "$kind" = mixed ]; then
         json_events=$(taskset -c "$CPU" "$BIN" scan --json "$file" | wc -l)
         if [ "$json_events" != "${TRACES[$kind]}" ]; then

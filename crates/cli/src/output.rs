@@ -43,6 +43,9 @@ struct ExceptionJson<'a> {
     frames: Vec<FrameJson<'a>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     is_group: bool,
+    /// Index in `frames` before which the runtime left frames out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames_elided_at: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     exceptions: Vec<ExceptionJson<'a>>,
 }
@@ -89,6 +92,7 @@ fn exception_json(e: &Exception) -> ExceptionJson<'_> {
         message: &e.message,
         frames: e.frames.iter().map(frame_json).collect(),
         is_group: e.is_group,
+        frames_elided_at: e.frames_elided_at,
         exceptions: e.children.iter().map(exception_json).collect(),
     }
 }

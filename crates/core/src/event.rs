@@ -93,6 +93,11 @@ pub struct Exception {
     pub children: Vec<Exception>,
     /// True for `ExceptionGroup`/`BaseExceptionGroup` blocks.
     pub is_group: bool,
+    /// Set when the runtime left frames out of a deep stack (Go's
+    /// `...N frames elided...` and `...additional frames elided...`): the
+    /// missing frames lie just before `frames[i]`. Frames from `i` on are the
+    /// crash side of the stack.
+    pub frames_elided_at: Option<usize>,
 }
 
 impl Exception {

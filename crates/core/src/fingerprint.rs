@@ -207,7 +207,12 @@ fn exception_components(exc: &Exception, app_only: bool, out: &mut String) {
     let _ = writeln!(out, "type:{}", type_name(&exc.ty));
     let mut previous: Option<String> = None;
     let mut contributed = false;
-    for frame in &exc.frames {
+    // A cut stack hashes only its crash side: runtimes cut deep stacks in
+    // different places (Go 1.19 keeps the 100 innermost frames, Go 1.21 the
+    // 50 innermost and 50 outermost), and the outer part of a runaway
+    // recursion says nothing about the bug.
+    let shown = exc.frames_elided_at.unwrap_or(0).min(exc.frames.len());
+    for frame in &exc.frames[shown..] {
         if (app_only && !frame.in_app)
             || is_version_dependent(frame)
             || is_generated_frame(&frame.function)

@@ -173,6 +173,8 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
     let mut goroutines = 0;
     let mut pending_function: Option<String> = None;
     let mut frames: Vec<Frame> = Vec::new();
+    // How many frames (innermost first) came before an elision marker.
+    let mut elided_after: Option<usize> = None;
     for line in lines {
         if goroutines == 0 {
             if GOROUTINE_RE.is_match(line) {
@@ -211,10 +213,16 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
             pending_function = None;
             continue;
         }
+        if line.starts_with("...") && line.trim_end().ends_with("frames elided...") {
+            elided_after.get_or_insert(frames.len());
+            pending_function = None;
+            continue;
+        }
         if let Some(caps) = FUNC_RE.captures(line) {
             pending_function = caps.get(1).or(caps.get(2)).map(|m| m.as_str().to_string());
         }
     }
+    let frames_elided_at = elided_after.map(|inner| frames.len() - inner);
     frames.reverse();
     if chain.is_empty() || goroutines == 0 {
         // A header without a goroutine dump is not a Go report.
@@ -223,6 +231,7 @@ pub(crate) fn parse(lines: &[&str]) -> (EventKind, Vec<Exception>) {
     // `panic: A [recovered]` then `\tpanic: B`: A happened first.
     if let Some(last) = chain.last_mut() {
         last.frames = frames;
+        last.frames_elided_at = frames_elided_at;
     }
     (EventKind::Exception, chain)
 }
@@ -277,5 +286,34 @@ main.worker()
         assert_eq!(functions, ["main.main", "main.render", "main.recommended"]);
         let mut prose = State::Header { lines: 0 };
         assert_eq!(prose.offer("2026-11-21 INFO next"), Verdict::Abandon);
+    }
+
+    #[test]
+    fn elided_frames_are_marked_on_the_crash_side() {
+        let frame = "main.depth(0x0?)\n\t/app/main.go:24 +0x45\n";
+        let middle = format!(
+            "panic: deep\n\ngoroutine 1 [running]:\n{}...52 frames elided...\n{}main.main()\n\t/app/main.go:33 +0x1b3\n",
+            frame.repeat(3),
+            frame.repeat(2)
+        );
+        let lines: Vec<&str> = middle.lines().collect();
+        let (_, chain) = parse(&lines);
+        // Outermost first: main.main and two depth frames, the gap, three depth frames.
+        assert_eq!(chain[0].frames.len(), 6);
+        assert_eq!(chain[0].frames_elided_at, Some(3));
+        assert_eq!(chain[0].frames[0].function, "main.main");
+
+        let trailing = format!(
+            "panic: deep\n\ngoroutine 1 [running]:\n{}...additional frames elided...\n",
+            frame.repeat(4)
+        );
+        let lines: Vec<&str> = trailing.lines().collect();
+        let (_, chain) = parse(&lines);
+        assert_eq!(chain[0].frames.len(), 4);
+        assert_eq!(chain[0].frames_elided_at, Some(0));
+        assert_eq!(
+            parse(&DUMP.lines().collect::<Vec<_>>()).1[0].frames_elided_at,
+            None
+        );
     }
 }
