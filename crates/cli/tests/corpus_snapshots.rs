@@ -1,4 +1,4 @@
-//! Snapshot tests of `tracefix scan --json` over the whole Python corpus: the
+//! Snapshot tests of `tracefix scan --json` over every corpus: the
 //! real binary runs on every corpus file and a readable rendering of its
 //! events (lines, chain, frames, fingerprint) is compared with the stored
 //! snapshot. Review changes with `cargo insta review`.
@@ -84,6 +84,11 @@ fn jvm_corpus_json_snapshots() {
 #[test]
 fn javascript_corpus_json_snapshots() {
     snapshot_corpus("node");
+}
+
+#[test]
+fn mixed_corpus_json_snapshots() {
+    snapshot_corpus("mixed");
 }
 
 fn snapshot_corpus(language: &str) {
