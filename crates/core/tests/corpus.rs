@@ -62,7 +62,7 @@ fn mixed_corpus_matches_manifest() {
 
 /// Corpus files the engine does not handle yet, with the reason. Each is a
 /// hand-written framework layout; see the closing notes of the issue.
-const KNOWN_GAPS: [(&str, &str); 5] = [
+const KNOWN_GAPS: [(&str, &str); 3] = [
     (
         "hw-rails60_controller_nomethod",
         "Rails 6 tagged logging switches prefix shape mid-trace (logger prefix + tag, then tag alone)",
@@ -70,14 +70,6 @@ const KNOWN_GAPS: [(&str, &str); 5] = [
     (
         "hw-rails70_framework_trace",
         "Rails header whose message spans lines, with `):` on an untagged line",
-    ),
-    (
-        "hw-go121-catalog-frames-elided",
-        "Go 1.21 `...N frames elided...` recursion does not yet group with the full dump of older Go",
-    ),
-    (
-        "hw-go123-pricing-stack-overflow",
-        "Go 1.23 stack-overflow report does not yet group with the Go 1.19 one",
     ),
     (
         "hw-aspnet8_console_fail",
