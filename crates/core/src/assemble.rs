@@ -29,6 +29,8 @@ static RECORD_START_RE: LazyLock<Regex> = LazyLock::new(|| {
           | [DIWEFA],\ \[                                # Ruby Logger
           | Exception\ in\ thread\b
           | Fatal\ Python\ error:
+          | (?:Task|Future)\ exception\ was\ never\ retrieved   # asyncio's error records
+          | Exception\ in\ callback\b
         )",
     )
     .expect("record start regex")

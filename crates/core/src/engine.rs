@@ -262,12 +262,13 @@ impl Anchors {
             let wanted = match pattern {
                 // `File ` counts only before a quote (`File "` or, in JSON, `File \"`).
                 "File " => matches!(buf.get(at + 5), Some(b'"' | b'\\')),
-                // A Rust `main` error report starts a line (or a JSON string);
+                // A Rust `main` error report starts a line (or a JSON string,
+                // a CRI record, a syslog/journald `unit[pid]: ` record);
                 // `Error:` inside a log message is ordinary prose.
                 "Error: " => {
                     at == 0
                         || matches!(buf[at - 1], b'\n' | b'"')
-                        || (at >= 3 && matches!(&buf[at - 3..at], b" F " | b" P "))
+                        || (at >= 3 && matches!(&buf[at - 3..at], b" F " | b" P " | b"]: "))
                 }
                 _ => true,
             };
@@ -303,6 +304,9 @@ struct ChannelState {
     /// Recent lines that belong to no trace (intro candidates), oldest first.
     recent: VecDeque<LogicalLine>,
     open: Vec<OpenTrace>,
+    /// The last line of the latest unprefixed trace closed here: a trace
+    /// between a record and a new trace keeps the record from being its intro.
+    last_trace_end: u64,
 }
 
 #[derive(Debug)]
@@ -314,6 +318,12 @@ struct OpenTrace {
     intro: Option<LogicalLine>,
     raw: Vec<String>,
     content: Vec<String>,
+    /// The last physical line number of each line in `raw`.
+    ends: Vec<u64>,
+    /// The free-form message lines taken last (see
+    /// `TraceState::message_lines`): another runtime's trace that starts
+    /// right after may claim them back as its header.
+    message_tail: Vec<LogicalLine>,
     /// Blank lines waiting for a chain sentence to confirm them.
     held: Vec<LogicalLine>,
     bytes: usize,
@@ -331,9 +341,37 @@ impl OpenTrace {
             let c = self.strip(&held.content).unwrap_or_default();
             self.push_line(held, c);
         }
+        let in_message = self.state.message_lines().is_some_and(|n| n > 0);
+        if in_message && !self.draining {
+            if self.message_tail.len() == grammar::MAX_BACK {
+                self.message_tail.remove(0);
+            }
+            self.message_tail.push(line.clone());
+        } else if !self.message_tail.is_empty() {
+            self.message_tail.clear();
+        }
         self.push_line(line, content);
         self.last_activity_ms = now_ms;
         self.foreign = 0;
+    }
+
+    /// Takes back the last `n` lines (all from `message_tail`).
+    fn give_back(&mut self, n: usize) -> Vec<LogicalLine> {
+        let n = n
+            .min(self.message_tail.len())
+            .min(self.raw.len().saturating_sub(1));
+        for _ in 0..n {
+            if let Some(raw) = self.raw.pop() {
+                self.bytes -= raw.len() + 1;
+            }
+            self.content.pop();
+            self.ends.pop();
+        }
+        if let Some(&last) = self.ends.last() {
+            self.last_line = last;
+        }
+        let keep = self.message_tail.len() - n;
+        self.message_tail.split_off(keep)
     }
 
     fn push_line(&mut self, line: LogicalLine, content: String) {
@@ -342,6 +380,7 @@ impl OpenTrace {
         }
         self.bytes += line.raw.len() + 1;
         self.last_line = line.last;
+        self.ends.push(line.last);
         self.raw.push(line.raw);
         self.content.push(content);
     }
@@ -720,6 +759,28 @@ impl SourceState {
         ctx: &mut Ctx<'_>,
     ) -> Offer {
         let trace = &mut self.channels[ch].open[i];
+        if trace.state.message_lines().is_some()
+            && let Some(other) = grammar::other_report(&content, trace.state.language())
+        {
+            // Another runtime's report begins: the message is over, and the
+            // lines just taken as message may be that report's header.
+            let mut trace = self.channels[ch].open.remove(i);
+            let claimed = match other {
+                Some(start)
+                    if !trace.draining && trace.content.len() > trace.message_tail.len() =>
+                {
+                    let tail = &trace.content[trace.content.len() - trace.message_tail.len()..];
+                    grammar::back(&start, tail).map_or(0, |b| b.lines)
+                }
+                _ => 0,
+            };
+            let given_back = trace.give_back(claimed);
+            self.close(ch, trace, false, ctx);
+            for line in given_back {
+                remember(&mut self.channels[ch], line);
+            }
+            return Offer::Ended;
+        }
         match trace.state.offer(&content) {
             Verdict::Take => {
                 trace.take(line, content, ctx.now_ms);
@@ -733,6 +794,8 @@ impl SourceState {
                         intro: trace.intro.take(),
                         raw: std::mem::take(&mut trace.raw),
                         content: std::mem::take(&mut trace.content),
+                        ends: std::mem::take(&mut trace.ends),
+                        message_tail: Vec::new(),
                         held: Vec::new(),
                         bytes: trace.bytes,
                         foreign: 0,
@@ -894,6 +957,8 @@ impl SourceState {
             intro,
             raw: Vec::new(),
             content: Vec::new(),
+            ends: Vec::new(),
+            message_tail: Vec::new(),
             held: Vec::new(),
             bytes: 0,
             foreign: 0,
@@ -915,6 +980,7 @@ impl SourceState {
         prefix: Option<&Prefix>,
         any_level: bool,
     ) -> Option<LogicalLine> {
+        let last_trace_end = self.channels[ch].last_trace_end;
         let recent = &mut self.channels[ch].recent;
         let window_start = line.first.saturating_sub(LOOKBACK_LINES as u64);
         let content_of = |l: &LogicalLine| content_after(prefix, &l.content);
@@ -937,7 +1003,13 @@ impl SourceState {
                 }
                 break;
             };
-            let adjacent = r.last + 1 == next_first || prefix.is_some() || ch != 0;
+            // Container channels interleave the other stream's records, and a
+            // prefixed writer other writers' lines; but a trace of the same
+            // stream in between separates a record from the new trace.
+            let trace_between =
+                prefix.is_none() && r.last < last_trace_end && last_trace_end < next_first;
+            let adjacent =
+                r.last + 1 == next_first || ((prefix.is_some() || ch != 0) && !trace_between);
             let usable = adjacent
                 && !content.trim().is_empty()
                 && !content.starts_with(' ')
@@ -1035,6 +1107,10 @@ impl SourceState {
 
     /// Turns a finished trace into an event (or drops it when it holds no trace after all).
     fn close(&mut self, ch: usize, trace: OpenTrace, at_end: bool, ctx: &mut Ctx<'_>) {
+        if trace.prefix.is_none() {
+            let channel = &mut self.channels[ch];
+            channel.last_trace_end = channel.last_trace_end.max(trace.last_line);
+        }
         if trace.draining {
             return;
         }

@@ -18,6 +18,12 @@ static HEADER_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("go header regex")
 });
 
+/// The standard `log` package's time stamp (`2026/11/21 16:10:24 `, with
+/// optional microseconds) that `net/http` puts before `http: panic serving`.
+static STD_LOG_TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? $").expect("go log time regex")
+});
+
 static GOROUTINE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:\s*$")
         .expect("goroutine regex")
@@ -52,6 +58,10 @@ pub(crate) fn preamble_lines(recent: &[String]) -> usize {
 }
 
 pub(crate) fn parse_header(line: &str) -> Option<(&str, &str)> {
+    let line = match line.find("http: panic serving ") {
+        Some(at) if at > 0 && STD_LOG_TIME_RE.is_match(&line[..at]) => &line[at..],
+        _ => line,
+    };
     let caps = HEADER_RE.captures(line)?;
     let ty = caps.get(1).or(caps.get(3)).or(caps.get(5))?.as_str();
     let message = caps.get(2).or(caps.get(4)).map_or("", |m| m.as_str());
@@ -60,6 +70,15 @@ pub(crate) fn parse_header(line: &str) -> Option<(&str, &str)> {
 
 /// Where a Go report starts in a line that may carry a log prefix (which must
 /// end with whitespace, so that `don't panic: …` in prose is not one).
+/// Whether a header found by [`find_header`] starts with the `log` time stamp.
+pub(crate) fn is_logged_header(content: &str) -> bool {
+    content.find("http: panic serving ").is_some_and(|at| {
+        STD_LOG_TIME_RE
+            .find(&content[..at])
+            .is_some_and(|m| m.start() == 0)
+    })
+}
+
 pub(crate) fn find_header(line: &str) -> Option<usize> {
     for marker in [
         "panic: ",
@@ -74,6 +93,11 @@ pub(crate) fn find_header(line: &str) -> Option<usize> {
                     && line[..at].contains(|c: char| c.is_ascii_digit() || c == '[')))
             && parse_header(&line[at..]).is_some()
         {
+            // The `log` time stamp of `http: panic serving` is part of the
+            // message that the dump continues, not a prefix of every line.
+            if let Some(time) = STD_LOG_TIME_RE.find(&line[..at]) {
+                return Some(time.start());
+            }
             return Some(at);
         }
     }
@@ -83,7 +107,9 @@ pub(crate) fn find_header(line: &str) -> Option<usize> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     /// After the header: nested panics, `[signal …]`, message lines, blank lines.
-    Header { lines: usize },
+    /// `logged`: the header is itself a `log` record (`2026/11/21 16:10:24
+    /// http: panic serving …`), so no earlier line introduces it.
+    Header { lines: usize, logged: bool },
     /// Inside the goroutine dump.
     Goroutines,
 }
@@ -92,7 +118,7 @@ impl State {
     pub(crate) fn offer(&mut self, line: &str) -> Verdict {
         let blank = line.trim().is_empty();
         match *self {
-            State::Header { lines } => {
+            State::Header { lines, logged } => {
                 if GOROUTINE_RE.is_match(line) || line.trim_end() == "runtime stack:" {
                     *self = State::Goroutines;
                     return Verdict::Take;
@@ -105,7 +131,10 @@ impl State {
                         || line.starts_with("[signal ")
                         || line.starts_with("panic: "))
                 {
-                    *self = State::Header { lines: lines + 1 };
+                    *self = State::Header {
+                        lines: lines + 1,
+                        logged,
+                    };
                     return Verdict::Take;
                 }
                 // No goroutine dump: the word was prose, not a Go report.
@@ -260,10 +289,19 @@ main.worker()
         assert_eq!(find_header(lines[0]), Some(0));
         assert_eq!(
             find_header("2026/11/21 09:47:26 http: panic serving 127.0.0.1:42650: boom"),
-            Some(20)
+            Some(0)
+        );
+        let journald = "Nov 21 15:35:44 web-1 gw[4415]: 2026/11/21 16:10:24 http: panic serving 127.0.0.1:1: boom";
+        assert_eq!(find_header(journald), journald.find("2026/"));
+        assert_eq!(
+            parse_header(&journald[journald.find("2026/").unwrap()..]),
+            Some(("panic", "boom"))
         );
         assert_eq!(find_header("we don't panic: ever"), None);
-        let mut state = State::Header { lines: 0 };
+        let mut state = State::Header {
+            lines: 0,
+            logged: false,
+        };
         let verdicts: Vec<Verdict> = lines[1..].iter().map(|l| state.offer(l)).collect();
         assert!(
             verdicts
@@ -284,7 +322,10 @@ main.worker()
             .map(|f| f.function.as_str())
             .collect();
         assert_eq!(functions, ["main.main", "main.render", "main.recommended"]);
-        let mut prose = State::Header { lines: 0 };
+        let mut prose = State::Header {
+            lines: 0,
+            logged: false,
+        };
         assert_eq!(prose.offer("2026-11-21 INFO next"), Verdict::Abandon);
     }
 

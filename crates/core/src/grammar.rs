@@ -42,6 +42,19 @@ impl TraceState {
         }
     }
 
+    /// How many lines of free-form message the trace has taken since its
+    /// exception line, when it is in a state that takes any line as more
+    /// message (Python's message lines end only at a line it recognises).
+    pub(crate) fn message_lines(self) -> Option<usize> {
+        match self {
+            TraceState::Python(PythonState::Message {
+                lines,
+                quoted: false,
+            }) => Some(lines),
+            _ => None,
+        }
+    }
+
     /// Advances the state machine with one content line.
     pub(crate) fn offer(&mut self, line: &str) -> Verdict {
         match self {
@@ -85,6 +98,25 @@ pub(crate) struct Start {
 
 /// The most earlier lines [`back`] may claim.
 pub(crate) const MAX_BACK: usize = 16;
+
+/// Whether `line`, met inside the free-form message of a `language` trace,
+/// begins another runtime's report instead: a line where another language's
+/// trace starts (its `Start`), or Node's preamble location (`None` inside).
+/// Without this a Python message would swallow the trace printed after it.
+pub(crate) fn other_report(line: &str, language: Language) -> Option<Option<Start>> {
+    if javascript::is_preamble_location(line) {
+        return Some(None);
+    }
+    start(line)
+        .filter(|s| s.state.language() != language)
+        .map(Some)
+}
+
+/// Whether the text before a report's first word can be a log prefix: it
+/// ends with a space and holds a timestamp digit or a `[tag]`.
+fn looks_like_log_prefix(head: &str) -> bool {
+    head.ends_with(' ') && head.contains(|c: char| c.is_ascii_digit() || c == '[')
+}
 
 /// Where a trace starts in `line`, if it does.
 pub(crate) fn start(line: &str) -> Option<Start> {
@@ -147,6 +179,9 @@ pub(crate) fn back(start: &Start, recent: &[String]) -> Option<Back> {
         }
         TraceState::Ruby(ruby::State::Rails { .. }) => {
             ruby::rails_header_lines(recent).map(|n| claim(n, start.state, true))
+        }
+        TraceState::Go(go::State::Header { logged: true, .. }) => {
+            Some(claim(0, start.state, false))
         }
         TraceState::Go(_) => Some(claim(go::preamble_lines(recent), start.state, true)),
         // PHP's report line is itself the log record (`[date] PHP Fatal error: …`,
@@ -274,7 +309,8 @@ fn ruby_start(line: &str) -> Option<Start> {
 /// log prefix; the goroutine dump must follow (see [`go::State`]).
 fn go_start(line: &str) -> Option<Start> {
     let prefix_len = go::find_header(line)?;
-    let state = TraceState::Go(go::State::Header { lines: 0 });
+    let logged = go::is_logged_header(&line[prefix_len..]);
+    let state = TraceState::Go(go::State::Header { lines: 0, logged });
     Some(Start {
         prefix_len,
         suffix_len: 0,
@@ -345,10 +381,13 @@ fn rust_start(line: &str) -> Option<Start> {
             standalone: false,
         });
     }
-    if rust::is_debug_error(line) {
+    if let Some(at) = line.find("Error: ")
+        && (at == 0 || looks_like_log_prefix(&line[..at]))
+        && rust::is_debug_error(&line[at..])
+    {
         let state = TraceState::Rust(rust::State::Closed);
         return Some(Start {
-            prefix_len: 0,
+            prefix_len: at,
             suffix_len: 0,
             state,
             standalone: true,

@@ -89,6 +89,12 @@ pub(crate) fn parse_header(line: &str) -> Option<(&str, &str)> {
     ))
 }
 
+/// Node's preamble location line (`/app/x.js:10`), the first line Node prints
+/// for an uncaught error.
+pub(crate) fn is_preamble_location(line: &str) -> bool {
+    PREAMBLE_RE.is_match(line)
+}
+
 /// How many of the writer's recent lines (oldest first) belong to a trace whose
 /// first frame comes next: the header with its message lines, and Node's
 /// preamble before it. A Firefox/Safari stack has no header of its own; the

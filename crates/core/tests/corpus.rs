@@ -80,68 +80,7 @@ const KNOWN_GAPS: [(&str, &str); 3] = [
 /// Mixed-stream files the engine gets wrong today, with the failing meeting
 /// of two things (each trace alone is handled right: it passes in its own
 /// corpus). Remove an entry once the engine handles it.
-const MIXED_GAPS: [(&str, &str); 25] = [
-    // A Python exception line directly followed by another language's trace:
-    // the Python message takes that trace's first lines (the journald files
-    // pass: there the two traces have different writers).
-    ("/mix01.plain.log", MIX01),
-    ("/mix01.docker.log", MIX01),
-    ("/mix01.cri.log", MIX01),
-    ("/mix02.plain.log", MIX02),
-    ("/mix02.docker.log", MIX02),
-    ("/mix02.cri.log", MIX02),
-    ("/deploys02.plain.log", DEPLOYS02),
-    ("/deploys02.docker.log", DEPLOYS02),
-    ("/deploys02.cri.log", DEPLOYS02),
-    ("/mix06.plain.log", MIX06),
-    ("/mix06.docker.log", MIX06),
-    ("/mix06.cri.log", MIX06),
-    ("/mix08.plain.log", MIX08),
-    ("/mix08.docker.log", MIX08),
-    ("/mix08.cri.log", MIX08),
-    ("/deploys01.plain.log", DEPLOYS01),
-    ("/deploys01.docker.log", DEPLOYS01),
-    ("/deploys01.cri.log", DEPLOYS01),
-    (
-        "/mix05.docker.log",
-        "container channel: a Go panic right after a JVM trace takes as its intro the \
-         ordinary record before the JVM trace (lines 3-65 instead of 9-65); plain is right",
-    ),
-    (
-        "/mix05.cri.log",
-        "container channel: a Go panic right after a JVM trace takes as its intro the \
-         ordinary record before the JVM trace (lines 3-65 instead of 9-65); plain is right",
-    ),
-    ("/mix07.plain.log", MIX07),
-    ("/mix07.docker.log", MIX07),
-    ("/mix07.cri.log", MIX07),
-    (
-        "/mix02.journald.log",
-        "journald: Go `2026/11/21 16:10:24 http: panic serving …` (the Go log time stamp \
-         after the journald prefix) gives no event",
-    ),
-    (
-        "/mix06.journald.log",
-        "journald: the one-line Rust report `Error: ParseIntError { kind: InvalidDigit }` \
-         after a journald prefix gives no event",
-    ),
-];
-const MIX01: &str = "Python `Exception: ('spam', 'eggs')` then a JVM trace with a bare header \
-     (`java.net.ConnectException: Connection refused` + `\\tat` frames): one Python event \
-     takes the whole JVM trace";
-const MIX02: &str = "Python `TypeError` then a Ruby `…:in 'charge': undefined method … \
-     (NoMethodError)` header: the Python message takes the Ruby header, no Ruby event";
-const DEPLOYS02: &str = "Python `KeyError: 'SKU-9740'` then a Ruby `…:in 'charge': … \
-     (NoMethodError)` header: the Python message takes the Ruby header, no Ruby event";
-const MIX06: &str = "Python `subprocess.CalledProcessError` then `PHP Fatal error:  Uncaught …`: \
-     the Python message takes the PHP report's first lines, no PHP event";
-const MIX08: &str = "Python `fakehttp.exceptions.ConnectError` then Go `fatal error: concurrent map \
-     writes`: the Python message takes the Go header, no Go event";
-const DEPLOYS01: &str = "Python `KeyError: 'SKU-4576'` then Node's crash preamble \
-     (`…/payments_async.js:28`, source, caret): the Python message takes the preamble, \
-     the Node event starts at `CardError:`";
-const MIX07: &str = "Python `Task exception was never retrieved` + `future: …` right after an \
-     INFO record is taken as that record's continuation, not as the trace's intro";
+const MIXED_GAPS: [(&str, &str); 0] = [];
 
 /// Groups whose events may legitimately carry two fingerprints: a Rust panic
 /// printed with a backtrace groups by its frames, the same panic printed

@@ -286,3 +286,82 @@ fn a_container_piece_without_continuation_does_not_join_a_later_line() {
         render(&whole)
     );
 }
+
+const PY_TUPLE: &str = "Traceback (most recent call last):\n  File \"/srv/app/menu.py\", line 6, in lookup\n    raise Exception(\"spam\", \"eggs\")\nException: ('spam', 'eggs')\n";
+
+#[test]
+fn a_python_message_ends_where_another_runtime_reports() {
+    // A JVM header the Python message took is given back when its frames come.
+    let java = "java.net.ConnectException: Connection refused\n\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)\n\tat com.example.health.HealthProbe.main(HealthProbe.java:23)\n";
+    check(
+        &format!("{PY_TUPLE}{java}"),
+        &["1-4 Exception", "5-7 java.net.ConnectException"],
+    );
+    // A line that starts another runtime's report ends the message at once.
+    let ruby = "/srv/app/billing.rb:13:in 'charge': undefined method 'total' for nil (NoMethodError)\n\tfrom /srv/app/billing.rb:20:in '<main>'\n";
+    check(
+        &format!("{PY_TUPLE}{ruby}"),
+        &["1-4 Exception", "5-6 NoMethodError"],
+    );
+    let go =
+        "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/srv/shop/cmd/x/main.go:27 +0x45\n";
+    check(&format!("{PY_TUPLE}{go}"), &["1-4 Exception", "5-9 panic"]);
+    // Node's uncaught-error preamble.
+    let node = "/srv/app/x.js:28\n    throw new CardError('declined');\n    ^\n\nCardError: declined\n    at charge (/srv/app/x.js:28:11)\n    at Object.<anonymous> (/srv/app/x.js:31:1)\n";
+    check(
+        &format!("{PY_TUPLE}{node}"),
+        &["1-4 Exception", "5-11 CardError"],
+    );
+    // A genuine multi-line message stays whole.
+    check(
+        &format!("{PY_TUPLE}  second line of the message\nplain third line\n"),
+        &["1-6 Exception"],
+    );
+}
+
+#[test]
+fn an_intro_is_never_taken_across_another_trace() {
+    let lines = [
+        "2026-11-21 10:00:00,000 INFO app: started",
+        "Exception in thread \"main\" java.lang.IllegalStateException: boom",
+        "\tat com.example.App.main(App.java:5)",
+        "panic: boom",
+        "",
+        "goroutine 1 [running]:",
+        "main.main()",
+        "\t/srv/shop/cmd/x/main.go:27 +0x45",
+    ];
+    let plain: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let expect = ["2-3 java.lang.IllegalStateException", "4-8 panic"];
+    check(&plain, &expect);
+    let docker: String = lines
+        .iter()
+        .map(|l| {
+            let log = format!("{l}\n").replace('\\', "\\\\").replace('"', "\\\"").replace('\t', "\\t").replace('\n', "\\n");
+            format!("{{\"log\":\"{log}\",\"stream\":\"stderr\",\"time\":\"2026-11-21T10:00:00.000000000Z\"}}\n")
+        })
+        .collect();
+    check(&docker, &expect);
+}
+
+#[test]
+fn reports_after_a_journald_prefix() {
+    let go = [
+        "Nov 21 15:35:44 web-1 gw[4415]: 2026/11/21 16:10:24 http: panic serving 127.0.0.1:58898: runtime error: invalid memory address or nil pointer dereference",
+        "Nov 21 15:35:44 web-1 gw[4415]: goroutine 9 [running]:",
+        "Nov 21 15:35:44 web-1 gw[4415]: main.(*API).orderStatus(0xc000012030)",
+        "Nov 21 15:35:44 web-1 gw[4415]: \t/srv/shop/cmd/api/main.go:32 +0xae",
+    ];
+    let text: String = go.iter().map(|l| format!("{l}\n")).collect();
+    check(&text, &["1-4 panic"]);
+    check(
+        "Nov 21 13:54:08 web-1 ledger-svc[61847]: Error: ParseIntError { kind: InvalidDigit }\n",
+        &["1-1 Error"],
+    );
+}
+
+#[test]
+fn asyncio_record_after_an_info_record_is_the_intro() {
+    let input = "2026-11-21 10:00:00,000 INFO app.cache: warmed 12 keys\nTask exception was never retrieved\nfuture: <Task finished name='Task-2' coro=<warm() done, defined at /srv/app/cache.py:5> exception=ConnectionResetError('reset')>\nTraceback (most recent call last):\n  File \"/srv/app/cache.py\", line 7, in warm\n    raise ConnectionResetError(\"reset\")\nConnectionResetError: reset\n";
+    check(input, &["2-7 ConnectionResetError"]);
+}
