@@ -204,6 +204,32 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// Whether `source` holds nothing that later bytes could still complete:
+    /// no open trace, no piece of a split container line, no partial line.
+    /// A reader may record its position here as a restart point: resuming
+    /// there (with [`Engine::resume`]) gives the same events as reading on.
+    pub fn is_quiet(&self, source: SourceId) -> bool {
+        self.sources
+            .get(&source)
+            .is_none_or(|s| s.carry.is_empty() && s.carry_cut == 0 && !s.active())
+    }
+
+    /// Bytes of `source` held back as an incomplete last line.
+    pub fn pending_bytes(&self, source: SourceId) -> usize {
+        self.sources.get(&source).map_or(0, |s| s.carry.len())
+    }
+
+    /// Starts `source` afresh as if `lines_before` lines had already been
+    /// read (a reader restarting from a recorded position): line numbers of
+    /// its events continue from there. Earlier state of `source` is dropped.
+    pub fn resume(&mut self, source: SourceId, lines_before: u64) {
+        let mut state = SourceState::new(source);
+        state.line_no = lines_before;
+        state.processed_upto = lines_before;
+        state.stats.lines = 0;
+        self.sources.insert(source, state);
+    }
+
     /// Runs the engine over one complete input and returns its events.
     pub fn scan_bytes(config: Config, data: &[u8]) -> Vec<ErrorEvent> {
         let mut engine = Engine::new(config);

@@ -365,3 +365,39 @@ fn asyncio_record_after_an_info_record_is_the_intro() {
     let input = "2026-11-21 10:00:00,000 INFO app.cache: warmed 12 keys\nTask exception was never retrieved\nfuture: <Task finished name='Task-2' coro=<warm() done, defined at /srv/app/cache.py:5> exception=ConnectionResetError('reset')>\nTraceback (most recent call last):\n  File \"/srv/app/cache.py\", line 7, in warm\n    raise ConnectionResetError(\"reset\")\nConnectionResetError: reset\n";
     check(input, &["2-7 ConnectionResetError"]);
 }
+
+#[test]
+fn resuming_at_a_quiet_point_gives_the_same_events() {
+    use tracefix_core::SourceId;
+    let ok = "2026-11-21 10:00:00,000 INFO app: ok";
+    let text = format!("{ok}\n{TB}KeyError: 'a'\n{ok}\n{ok}\n{TB}KeyError: 'b'\n{ok}\n");
+    let whole = Engine::scan_bytes(Config::default(), text.as_bytes());
+    // Read line by line, note the last quiet point before the second trace.
+    let mut engine = Engine::new(Config::default());
+    let mut out = Vec::new();
+    let (mut offset, mut lines, mut quiet_at) = (0usize, 0u64, None);
+    for line in text.split_inclusive('\n') {
+        engine.push(SourceId(1), line.as_bytes(), 0, &mut out);
+        offset += line.len();
+        lines += 1;
+        if engine.is_quiet(SourceId(1)) && lines == 7 {
+            quiet_at = Some((offset, lines, out.len()));
+        }
+    }
+    let (offset, lines, emitted) = quiet_at.expect("quiet at line 7");
+    assert_eq!(
+        emitted, 1,
+        "the first trace was complete at the quiet point"
+    );
+    let mut resumed = Engine::new(Config::default());
+    resumed.resume(SourceId(1), lines);
+    let mut rest = Vec::new();
+    resumed.push(SourceId(1), &text.as_bytes()[offset..], 0, &mut rest);
+    resumed.finish(SourceId(1), 0, &mut rest);
+    assert_eq!(render(&rest), render(&whole[1..]));
+    assert!(!{
+        let mut e = Engine::new(Config::default());
+        e.push(SourceId(2), TB.as_bytes(), 0, &mut Vec::new());
+        e.is_quiet(SourceId(2))
+    });
+}
