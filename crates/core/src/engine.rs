@@ -223,10 +223,35 @@ impl Engine {
     /// read (a reader restarting from a recorded position): line numbers of
     /// its events continue from there. Earlier state of `source` is dropped.
     pub fn resume(&mut self, source: SourceId, lines_before: u64) {
+        self.resume_with_context(source, lines_before, &[]);
+    }
+
+    /// [`Engine::resume`], with the complete lines just before the restart
+    /// point (`context`, ending at line `lines_before`) seen as context only:
+    /// they produce no event but can be claimed as a header or intro by a
+    /// trace that starts after the restart point, as they would have been
+    /// had the reader never stopped.
+    pub fn resume_with_context(&mut self, source: SourceId, lines_before: u64, context: &[u8]) {
         let mut state = SourceState::new(source);
+        let context = match memrchr(b'\n', context) {
+            Some(i) => &context[..=i],
+            None => &context[..0],
+        };
+        let count = memchr_iter(b'\n', context).count() as u64;
+        let first = (lines_before + 1).saturating_sub(count);
+        let mut out = Vec::new();
+        let mut ctx = Ctx {
+            config: &self.config,
+            anchors: self.anchors,
+            now_ms: 0,
+            out: &mut out,
+        };
+        for (i, line) in context.split_inclusive(|&b| b == b'\n').enumerate() {
+            let line = &line[..line.len() - 1];
+            state.physical_line(line, first + i as u64, true, &mut ctx);
+        }
         state.line_no = lines_before;
         state.processed_upto = lines_before;
-        state.stats.lines = 0;
         self.sources.insert(source, state);
     }
 

@@ -401,3 +401,18 @@ fn resuming_at_a_quiet_point_gives_the_same_events() {
         e.is_quiet(SourceId(2))
     });
 }
+
+#[test]
+fn resuming_with_context_keeps_a_header_read_before_the_restart() {
+    use tracefix_core::SourceId;
+    let head = "2026-11-21 10:00:00,000 INFO app: ok\njava.lang.IllegalStateException: boom\n";
+    let frames = "\tat com.example.App.main(App.java:5)\n2026-11-21 10:00:01,000 INFO app: ok\n";
+    let whole = Engine::scan_bytes(Config::default(), format!("{head}{frames}").as_bytes());
+    assert_eq!(render(&whole), ["2-3 java.lang.IllegalStateException"]);
+    let mut engine = Engine::new(Config::default());
+    engine.resume_with_context(SourceId(1), 2, head.as_bytes());
+    let mut out = Vec::new();
+    engine.push(SourceId(1), frames.as_bytes(), 0, &mut out);
+    engine.finish(SourceId(1), 0, &mut out);
+    assert_eq!(render(&out), render(&whole));
+}
