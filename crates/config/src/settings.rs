@@ -1,0 +1,458 @@
+//! The settings tree. Every struct denies unknown fields (a typo is an
+//! error, not a silently ignored key) and defaults every field (an empty
+//! file is a valid configuration).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::{Problem, Secret};
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub store: StoreSettings,
+    /// `[[source]]` tables.
+    #[serde(rename = "source")]
+    pub sources: Vec<SourceSettings>,
+    pub server: ServerSettings,
+    pub repo: RepoSettings,
+    pub worker: WorkerSettings,
+    pub ingest: IngestSettings,
+    pub metrics: MetricsSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
+    pub url: String,
+    /// Database connections per process.
+    pub max_connections: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            url: "sqlite://tracefix.db".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl StoreSettings {
+    /// The URL with its password replaced by `***`, for messages and logs.
+    pub fn redacted_url(&self) -> String {
+        tracefix_store::redact_url(&self.url)
+    }
+}
+
+/// By hand: the URL may hold the database password.
+impl fmt::Debug for StoreSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreSettings")
+            .field("url", &self.redacted_url())
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    File,
+    Stdin,
+}
+
+/// One `[[source]]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSettings {
+    #[serde(rename = "type")]
+    pub kind: SourceKind,
+    /// `file`: a path or glob (`logs/*.log`), relative to the working
+    /// directory.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Whether `tracefix run` starts the HTTP API.
+    pub enabled: bool,
+    pub listen: String,
+    /// Bearer token for the HTTP API; required when `listen` is not a
+    /// loopback address.
+    pub token: Secret,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            enabled: true,
+            listen: "127.0.0.1:7070".into(),
+            token: Secret::default(),
+        }
+    }
+}
+
+impl ServerSettings {
+    /// The listen address, if it parses.
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen.parse().ok()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepoSettings {
+    /// Checkout of the application whose errors these are.
+    pub path: PathBuf,
+}
+
+impl Default for RepoSettings {
+    fn default() -> Self {
+        RepoSettings { path: ".".into() }
+    }
+}
+
+/// Which job handler `tracefix run` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HandlerKind {
+    /// Until the fixer exists: records an attempt and marks the group
+    /// failed ("fixer not yet available").
+    Noop,
+    /// Diagnostic: appends `job_id,pid,start_ms,end_ms` to
+    /// `worker.record_file` after sleeping `worker.record_sleep_ms`.
+    Record,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSettings {
+    /// Whether `tracefix run` runs workers (false: jobs wait in the queue).
+    pub enabled: bool,
+    pub handler: HandlerKind,
+    /// Jobs run at once by this process (the global limit is the store's).
+    pub concurrency: u32,
+    /// How long a lease lasts without a heartbeat.
+    pub lease_secs: u64,
+    /// How often a running job's lease is extended; below `lease_secs`.
+    pub heartbeat_secs: u64,
+    /// Attempts before a job is dead (applies to jobs enqueued from now on).
+    pub max_attempts: i32,
+    /// Retry delay: exponential from `backoff_base_secs`, capped at
+    /// `backoff_max_secs`, with jitter.
+    pub backoff_base_secs: u64,
+    pub backoff_max_secs: u64,
+    /// How long an idle worker waits before asking for jobs again.
+    pub poll_ms: u64,
+    /// On shutdown, how long running jobs may finish before their leases
+    /// are released.
+    pub shutdown_grace_secs: u64,
+    /// `record` handler only: the file it appends to.
+    pub record_file: Option<PathBuf>,
+    /// `record` handler only: how long each job takes.
+    pub record_sleep_ms: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            enabled: true,
+            handler: HandlerKind::Noop,
+            concurrency: 2,
+            lease_secs: 300,
+            heartbeat_secs: 60,
+            max_attempts: 5,
+            backoff_base_secs: 10,
+            backoff_max_secs: 3600,
+            poll_ms: 1000,
+            shutdown_grace_secs: 30,
+            record_file: None,
+            record_sleep_ms: 0,
+        }
+    }
+}
+
+impl WorkerSettings {
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs)
+    }
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_secs)
+    }
+    pub fn poll(&self) -> Duration {
+        Duration::from_millis(self.poll_ms)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// Events per store transaction.
+    pub batch_size: usize,
+    /// A partial batch is written after this long.
+    pub batch_interval_ms: u64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        IngestSettings {
+            batch_size: 1000,
+            batch_interval_ms: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Address of the Prometheus `/metrics` listener; none when unset.
+    pub listen: Option<String>,
+    /// How often store gauges (groups by status, queue depth) are read.
+    pub poll_secs: u64,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            listen: None,
+            poll_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter (`info`, `tracefix=debug,sqlx=warn`) for
+    /// `tracefix run`; `TRACEFIX_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Everything wrong that the types cannot express, in plain words.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |key: &str, message: String| {
+            problems.push(Problem {
+                key: key.into(),
+                message,
+            })
+        };
+
+        if let Err(e) = tracefix_store::Backend::from_url(&self.store.url) {
+            problem("store.url", e.to_string());
+        }
+        if self.store.max_connections == 0 {
+            problem("store.max_connections", "must be at least 1".into());
+        }
+
+        let mut stdin_sources = 0;
+        for (i, source) in self.sources.iter().enumerate() {
+            match source.kind {
+                SourceKind::File => {
+                    if source.path.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                        problem(
+                            &format!("source[{i}].path"),
+                            "a file source needs a path or glob, e.g. path = \"logs/*.log\"".into(),
+                        );
+                    }
+                }
+                SourceKind::Stdin => {
+                    stdin_sources += 1;
+                    if source.path.is_some() {
+                        problem(
+                            &format!("source[{i}].path"),
+                            "a stdin source reads standard input and takes no path".into(),
+                        );
+                    }
+                }
+            }
+        }
+        if stdin_sources > 1 {
+            problem(
+                "source",
+                "standard input can be read by one source only".into(),
+            );
+        }
+
+        match self.server.listen_addr() {
+            None => problem(
+                "server.listen",
+                format!(
+                    "{:?} is not an address with a port, e.g. \"127.0.0.1:7070\"",
+                    self.server.listen
+                ),
+            ),
+            Some(addr) => {
+                if self.server.enabled && !addr.ip().is_loopback() && self.server.token.is_empty() {
+                    problem(
+                        "server.token",
+                        format!(
+                            "the server listens on {addr}, which other machines can reach, so \
+                             it needs a bearer token: set server.token or TRACEFIX_SERVER__TOKEN"
+                        ),
+                    );
+                }
+            }
+        }
+
+        let w = &self.worker;
+        if w.enabled && w.concurrency == 0 {
+            problem(
+                "worker.concurrency",
+                "must be at least 1 (set worker.enabled = false to run no workers)".into(),
+            );
+        }
+        if w.lease_secs == 0 {
+            problem("worker.lease_secs", "must be at least 1".into());
+        }
+        if w.heartbeat_secs == 0 || w.heartbeat_secs >= w.lease_secs {
+            problem(
+                "worker.heartbeat_secs",
+                format!(
+                    "must be at least 1 and shorter than worker.lease_secs ({}), or leases \
+                     expire while their jobs run",
+                    w.lease_secs
+                ),
+            );
+        }
+        if w.max_attempts < 1 {
+            problem("worker.max_attempts", "must be at least 1".into());
+        }
+        if w.backoff_base_secs == 0 || w.backoff_base_secs > w.backoff_max_secs {
+            problem(
+                "worker.backoff_base_secs",
+                format!(
+                    "must be at least 1 and at most worker.backoff_max_secs ({})",
+                    w.backoff_max_secs
+                ),
+            );
+        }
+        if w.poll_ms == 0 {
+            problem("worker.poll_ms", "must be at least 1".into());
+        }
+        if w.handler == HandlerKind::Record && w.record_file.is_none() {
+            problem(
+                "worker.record_file",
+                "the record handler needs a file to append to".into(),
+            );
+        }
+
+        if self.ingest.batch_size == 0 {
+            problem("ingest.batch_size", "must be at least 1".into());
+        }
+        if self.ingest.batch_interval_ms == 0 {
+            problem("ingest.batch_interval_ms", "must be at least 1".into());
+        }
+
+        if let Some(listen) = &self.metrics.listen
+            && listen.parse::<SocketAddr>().is_err()
+        {
+            problem(
+                "metrics.listen",
+                format!("{listen:?} is not an address with a port, e.g. \"127.0.0.1:9090\""),
+            );
+        }
+        if self.metrics.poll_secs == 0 {
+            problem("metrics.poll_secs", "must be at least 1".into());
+        }
+        if self.log.level.trim().is_empty() {
+            problem("log.level", "must not be empty (e.g. \"info\")".into());
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_passwords_and_tokens() {
+        let mut settings = Settings::default();
+        settings.store.url = "postgres://tracefix:hunter2@db:5432/tracefix".into();
+        settings.server.token = Secret::new("s3cret-token");
+        let text = format!("{settings:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!text.contains("s3cret-token"), "{text}");
+        assert!(
+            text.contains("postgres://tracefix:***@db:5432/tracefix"),
+            "{text}"
+        );
+        let text = format!("{settings:#?}");
+        assert!(!text.contains("hunter2") && !text.contains("s3cret-token"));
+    }
+
+    #[test]
+    fn loopback_needs_no_token_but_other_addresses_do() {
+        let mut settings = Settings::default();
+        assert!(settings.problems().is_empty());
+        settings.server.listen = "[::1]:7070".into();
+        assert!(settings.problems().is_empty());
+        settings.server.listen = "0.0.0.0:7070".into();
+        assert_eq!(settings.problems()[0].key, "server.token");
+        settings.server.token = Secret::new("t");
+        assert!(settings.problems().is_empty());
+        // A disabled server needs nothing.
+        settings.server.token = Secret::default();
+        settings.server.enabled = false;
+        assert!(settings.problems().is_empty());
+    }
+
+    #[test]
+    fn worker_timing_rules() {
+        let mut settings = Settings::default();
+        settings.worker.heartbeat_secs = settings.worker.lease_secs;
+        assert_eq!(settings.problems()[0].key, "worker.heartbeat_secs");
+        settings.worker = WorkerSettings {
+            handler: HandlerKind::Record,
+            ..WorkerSettings::default()
+        };
+        assert_eq!(settings.problems()[0].key, "worker.record_file");
+        settings.worker.record_file = Some("runs.csv".into());
+        assert!(settings.problems().is_empty());
+        settings.worker.concurrency = 0;
+        assert_eq!(settings.problems()[0].key, "worker.concurrency");
+        settings.worker.enabled = false;
+        assert!(settings.problems().is_empty());
+    }
+}
