@@ -1,14 +1,25 @@
 //! The `tracefix` command line. Thin: argument parsing and output live here,
 //! everything else in the library crates.
 
+mod doctor;
+mod groups;
+mod init;
+mod jobs;
+mod logging;
+mod metrics_http;
 mod output;
+mod run;
 mod scan;
+mod services;
+mod store_open;
+mod table;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tracefix_config::{LogFormat, Overrides};
 
 /// tracefix turns production errors into reviewed fixes.
 ///
@@ -23,8 +34,52 @@ use clap::{Args, Parser, Subcommand};
     max_term_width = 100
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+
     #[command(subcommand)]
     command: Command,
+}
+
+/// Flags every command takes; they override the configuration file and the
+/// environment.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: ./tracefix.toml, if it exists].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Store URL (overrides store.url), e.g. sqlite://tracefix.db.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store_url: Option<String>,
+
+    /// Log format on standard error (overrides log.format).
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(arg: LogFormatArg) -> Self {
+        match arg {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+impl GlobalArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            store_url: self.store_url.clone(),
+            log_format: self.log_format.map(Into::into),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +93,44 @@ enum Command {
         after_help = "Examples:\n  tracefix scan app.log\n  kubectl logs deploy/api | tracefix scan --json\n  tracefix scan --group /var/log/app/*.log"
     )]
     Scan(ScanArgs),
+
+    /// Write a commented tracefix.toml (at --config, default ./tracefix.toml).
+    Init(init::InitArgs),
+
+    /// Run the service: sources, HTTP API, workers and metrics, until
+    /// SIGINT or SIGTERM.
+    Run,
+
+    /// List error groups, most recently seen first.
+    Groups(groups::GroupsArgs),
+
+    /// Show one error group: details, samples, jobs and fix attempts.
+    Show(groups::ShowArgs),
+
+    /// Stop asking for a fix of a group (it still counts occurrences).
+    Ignore(groups::IdArg),
+
+    /// Mark a group resolved (seen again, it becomes regressed).
+    Resolve(groups::IdArg),
+
+    /// Ask for a fix of a group again (from failed, ignored or proposed).
+    Retry(groups::IdArg),
+
+    /// List jobs of the queue, newest first, with the queue's totals.
+    Jobs(jobs::JobsArgs),
+
+    /// Put a dead job back in the queue with its attempts reset.
+    Requeue(jobs::JobIdArg),
+
+    /// Stop every worker on this store from leasing jobs (all processes).
+    Pause,
+
+    /// Let workers lease jobs again.
+    Resume,
+
+    /// Check the configuration and everything it names; exit 1 if any
+    /// check fails.
+    Doctor,
 }
 
 #[derive(Debug, Args)]
@@ -73,17 +166,8 @@ pub struct ScanArgs {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TRACEFIX_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(io::stderr)
-        .init();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Scan(args) => scan::run(&args),
-    };
+    let result = dispatch(cli);
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -92,6 +176,64 @@ fn main() -> ExitCode {
             }
             let _ = writeln!(io::stderr(), "tracefix: error: {err:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Scan(args) => {
+            // Scan reads no configuration: it works anywhere.
+            logging::init(global.log_format.map_or(LogFormat::Text, Into::into), None)?;
+            scan::run(&args)
+        }
+        Command::Init(args) => {
+            logging::init(global.log_format.map_or(LogFormat::Text, Into::into), None)?;
+            init::run(global.config.as_deref(), &args)
+        }
+        Command::Doctor => {
+            logging::init(global.log_format.map_or(LogFormat::Text, Into::into), None)?;
+            doctor::run(global.config.as_deref(), &global.overrides())
+        }
+        Command::Run => {
+            let loaded =
+                tracefix_config::load_valid(global.config.as_deref(), &global.overrides())?;
+            logging::init(loaded.settings.log.format, Some(&loaded.settings.log.level))?;
+            run::run(loaded)
+        }
+        command => {
+            let loaded = tracefix_config::load(global.config.as_deref(), &global.overrides())?;
+            store_open::check_store_settings(&loaded.settings)?;
+            logging::init(loaded.settings.log.format, None)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let store = store_open::open_existing(&loaded.settings).await?;
+                let result = match command {
+                    Command::Groups(args) => groups::list(store.as_ref(), &args).await,
+                    Command::Show(args) => groups::show(store.as_ref(), &args).await,
+                    Command::Ignore(args) => {
+                        groups::change_status(store.as_ref(), &args, groups::Change::Ignore).await
+                    }
+                    Command::Resolve(args) => {
+                        groups::change_status(store.as_ref(), &args, groups::Change::Resolve).await
+                    }
+                    Command::Retry(args) => {
+                        groups::change_status(store.as_ref(), &args, groups::Change::Retry).await
+                    }
+                    Command::Jobs(args) => jobs::list(store.as_ref(), &args).await,
+                    Command::Requeue(args) => jobs::requeue(store.as_ref(), &args).await,
+                    Command::Pause => jobs::set_paused(store.as_ref(), true).await,
+                    Command::Resume => jobs::set_paused(store.as_ref(), false).await,
+                    Command::Scan(_) | Command::Init(_) | Command::Run | Command::Doctor => {
+                        unreachable!("handled above")
+                    }
+                };
+                store.close().await;
+                result.map(|()| ExitCode::SUCCESS)
+            })
         }
     }
 }

@@ -1,0 +1,146 @@
+//! `tracefix init`: a commented configuration file with every key.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use tracefix_config::DEFAULT_CONFIG_FILE;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Every key with its default, except the example source. Kept in step
+/// with `tracefix-config` by the test below (it must load, and give the
+/// defaults).
+pub const TEMPLATE: &str = r#"# tracefix configuration. Every key is optional; the values shown are the
+# defaults. Environment variables override this file: TRACEFIX_SECTION__KEY,
+# e.g. TRACEFIX_STORE__URL or TRACEFIX_SERVER__TOKEN. Flags override both.
+# `tracefix doctor` checks this file and everything it names.
+
+[store]
+# sqlite://PATH (one machine) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+# (several `tracefix run` processes sharing one database). Prefer putting a
+# password in TRACEFIX_STORE__URL rather than here.
+url = "sqlite://tracefix.db"
+# Database connections per process.
+max_connections = 8
+
+# Where logs come from: any number of [[source]] tables.
+# type = "file": a path or glob, relative to the working directory;
+# type = "stdin": standard input (at most one).
+[[source]]
+type = "file"
+path = "logs/*.log"
+
+[server]
+# The HTTP API (log intake). Set enabled = false to run without it.
+enabled = true
+listen = "127.0.0.1:7070"
+# Bearer token for the HTTP API; required when `listen` is not a loopback
+# address. Prefer TRACEFIX_SERVER__TOKEN.
+token = ""
+
+[repo]
+# Checkout of the application whose errors these are.
+path = "."
+
+[worker]
+# Run fix workers in `tracefix run` (false: fix jobs wait in the queue).
+enabled = true
+# "noop" until the fixer exists: each fix job records an attempt and marks
+# its group failed ("fixer not yet available"); `tracefix retry ID` asks
+# again later. "record" is a diagnostic handler (see README).
+handler = "noop"
+# Jobs run at once by this process. The limit across all processes is the
+# store's (see `tracefix jobs`).
+concurrency = 2
+# A lease lasts this long without a heartbeat; heartbeats come every
+# heartbeat_secs while a job runs.
+lease_secs = 300
+heartbeat_secs = 60
+# Attempts before a job is dead (for jobs enqueued from now on).
+max_attempts = 5
+# Retry delays grow exponentially from backoff_base_secs up to
+# backoff_max_secs, with jitter.
+backoff_base_secs = 10
+backoff_max_secs = 3600
+# How long an idle worker waits before asking for jobs again.
+poll_ms = 1000
+# On shutdown, running jobs get this long to finish; then their leases are
+# released for another worker.
+shutdown_grace_secs = 30
+# record handler only: the file it appends to, and how long each job takes.
+# record_file = "runs.csv"
+record_sleep_ms = 0
+
+[ingest]
+# Events per store transaction, and how long a partial batch may wait.
+batch_size = 1000
+batch_interval_ms = 500
+
+[metrics]
+# Prometheus metrics at http://LISTEN/metrics; off unless set.
+# listen = "127.0.0.1:9464"
+# How often the store gauges (groups by status, queue depth) are read.
+poll_secs = 5
+
+[log]
+# "text" or "json" (one JSON object per line on standard error).
+format = "text"
+# A tracing filter for `tracefix run`; TRACEFIX_LOG overrides it.
+level = "info"
+"#;
+
+pub fn run(config: Option<&Path>, args: &InitArgs) -> Result<ExitCode> {
+    let path = config.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
+    let mut options = OpenOptions::new();
+    options.write(true);
+    if args.force {
+        options.create(true).truncate(true);
+    } else {
+        // create_new: no check-then-write race with another writer.
+        options.create_new(true);
+    }
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => bail!(
+            "{} already exists; use --force to overwrite it",
+            path.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+    };
+    file.write_all(TEMPLATE.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "wrote {}; edit it, then check it with `tracefix doctor`",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use tracefix_config::{Settings, SourceKind};
+
+    use super::*;
+
+    #[test]
+    fn the_template_loads_and_states_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tracefix.toml");
+        std::fs::write(&path, TEMPLATE).unwrap();
+        let loaded = tracefix_config::load(Some(&path), &Default::default()).unwrap();
+        let mut settings = loaded.settings;
+        assert_eq!(settings.sources.len(), 1);
+        assert_eq!(settings.sources[0].kind, SourceKind::File);
+        settings.sources.clear();
+        assert_eq!(settings, Settings::default());
+    }
+}
