@@ -237,10 +237,9 @@ fn check_bind(report: &mut Report, what: &str, addr: SocketAddr, key: &str) {
 fn check_git(report: &mut Report, settings: &Settings) {
     let version = Command::new("git").arg("--version").output();
     match version {
-        Ok(out) if out.status.success() => report.ok(
-            "git",
-            String::from_utf8_lossy(&out.stdout).trim(),
-        ),
+        Ok(out) if out.status.success() => {
+            report.ok("git", String::from_utf8_lossy(&out.stdout).trim())
+        }
         _ => {
             report.fail(
                 "git",

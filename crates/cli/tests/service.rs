@@ -480,6 +480,16 @@ struct Service {
     log: PathBuf,
 }
 
+/// A service still running when a test fails is killed, not left behind.
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Service {
     fn start(mut cmd: Command, log: PathBuf) -> Service {
         let file = std::fs::File::create(&log).unwrap();

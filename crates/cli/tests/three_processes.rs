@@ -61,17 +61,37 @@ impl TestDatabase {
             url,
         })
     }
+}
 
-    async fn drop_it(self) {
-        let mut conn = sqlx::PgConnection::connect(&self.admin_url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )))
-        .execute(&mut conn)
-        .await
-        .expect("DROP DATABASE");
-        conn.close().await.ok();
+/// Dropped also when the test fails. Drop runs inside the test's runtime,
+/// which cannot block on itself: the database is dropped from a thread
+/// with its own runtime.
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
+                // FORCE: a node killed mid-test may still hold connections.
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!(
+                "could not drop the test database {}: {dropped:?}",
+                self.name
+            );
+        }
     }
 }
 
@@ -86,6 +106,17 @@ fn with_database(url: &str, name: &str) -> String {
 struct Node {
     child: Child,
     log: PathBuf,
+}
+
+/// A node still running when the test ends (it failed) is killed, not
+/// left behind.
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Node {
@@ -282,7 +313,7 @@ async fn three_processes_share_one_queue_and_run_every_job_exactly_once() {
             .all(|j| j.status == JobStatus::Done && j.attempts == 1)
     );
     store.close().await;
-    db.drop_it().await;
+    drop(db);
 }
 
 #[test]
