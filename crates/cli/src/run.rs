@@ -43,6 +43,7 @@ async fn serve(loaded: Loaded) -> Result<ExitCode> {
             .await
             .with_context(|| format!("binding metrics.listen {listen}"))?;
         info!(listen = %listener.local_addr()?, "metrics at /metrics");
+        services.metrics = Some(handle.clone());
         let shutdown = services.shutdown.clone();
         services.spawn(
             "metrics",

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Result;
+use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracefix_config::Settings;
@@ -21,6 +22,8 @@ use tracing::warn;
 pub struct Services {
     pub settings: Arc<Settings>,
     pub store: Arc<dyn Store>,
+    /// The Prometheus recorder's handle, when `metrics.listen` is set.
+    pub metrics: Option<PrometheusHandle>,
     /// Cancelled on SIGINT/SIGTERM, or when any service ends.
     pub shutdown: CancellationToken,
     /// Each task returns its name and how it ended.
@@ -32,6 +35,7 @@ impl Services {
         Services {
             settings,
             store,
+            metrics: None,
             shutdown: CancellationToken::new(),
             tasks: JoinSet::new(),
         }
@@ -84,7 +88,8 @@ pub fn start_sources(services: &mut Services) -> Result<()> {
 
 /// HOOK (server): start the HTTP API here when `settings.server.enabled`.
 ///
-/// Plug in `tracefix_server` like this:
+/// Plug in `tracefix_server` (its `launch_with_listener(config, listener,
+/// sink, metrics, shutdown)`) like this:
 ///
 /// ```ignore
 /// let server = &services.settings.server;
@@ -93,20 +98,30 @@ pub fn start_sources(services: &mut Services) -> Result<()> {
 ///     let listener = tokio::net::TcpListener::bind(addr)
 ///         .await
 ///         .with_context(|| format!("binding server.listen {addr}"))?;
-///     let (settings, store, shutdown) =
-///         (services.settings.clone(), services.store.clone(), services.shutdown.clone());
+///     let mut config = tracefix_server::ServerConfig::new(addr);
+///     if !server.token.is_empty() {
+///         config.token = Some(server.token.expose().to_owned().into());
+///     }
+///     // The ingest pipeline's sink over `services.store` (tracefix_ingest).
+///     let sink: Arc<dyn tracefix_server::IngestSink> = todo!();
+///     let metrics = services.metrics.clone().map(|handle| {
+///         Arc::new(move || handle.render()) as tracefix_server::MetricsRender
+///     });
+///     let shutdown = services.shutdown.clone().cancelled_owned();
 ///     services.spawn("http", async move {
-///         tracefix_server::launch_with_listener(listener, settings, store, shutdown).await?;
+///         tracefix_server::launch_with_listener(config, listener, sink, metrics, shutdown)
+///             .await?;
 ///         Ok(())
 ///     });
 /// }
 /// ```
 ///
-/// Inputs: a bound `tokio::net::TcpListener` (bound here so that a busy
-/// port fails `tracefix run` at once, and tests can bind port 0),
-/// `settings.server: tracefix_config::ServerSettings` (`listen`,
-/// `token: Secret` — `token.expose()` to compare, never log it), `store`,
-/// `shutdown` (stop accepting, finish in-flight requests, return).
+/// Inputs: a `tokio::net::TcpListener` bound here (a busy port fails
+/// `tracefix run` at once), `settings.server: tracefix_config::ServerSettings`
+/// (`enabled`, `listen`, `token: Secret`: read it with `expose()`, never log
+/// it), `services.metrics: Option<PrometheusHandle>` (set when
+/// `metrics.listen` is), and `services.shutdown` (stop accepting, finish
+/// in-flight requests, return).
 pub async fn start_server(services: &mut Services) -> Result<()> {
     if services.settings.server.enabled {
         warn!(
