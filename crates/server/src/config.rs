@@ -23,7 +23,8 @@ pub struct ServerConfig {
     /// Largest request body as sent, i.e. before gzip is undone (`413`).
     pub max_body_bytes: usize,
     /// Largest total that gzip and base64 decoding may produce for one
-    /// request, at every nesting level (`413`).
+    /// request, at every nesting level, plus each record's copy of its
+    /// stream name (`413`).
     pub max_decoded_bytes: usize,
     /// Most records one request may yield (`413`): bounds the per-record
     /// overhead of bodies made of many tiny lines.

@@ -55,6 +55,7 @@ pub fn router(
         .route("/v1/cloudwatch", post(cloudwatch))
         .route("/v1/firehose", post(firehose))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
@@ -139,9 +140,9 @@ impl From<DecodeError> for Failure {
     fn from(e: DecodeError) -> Self {
         let status = match e {
             DecodeError::Invalid(_) => StatusCode::BAD_REQUEST,
-            DecodeError::TooLarge { .. } | DecodeError::TooManyRecords { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            DecodeError::TooLarge { .. }
+            | DecodeError::TooManyRecords { .. }
+            | DecodeError::StreamNamesTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             DecodeError::UnsupportedContentType { .. }
             | DecodeError::UnsupportedContentEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         };
@@ -404,6 +405,15 @@ async fn not_found() -> Response {
     Failure::new(
         StatusCode::NOT_FOUND,
         "not found; endpoints: POST /v1/logs, POST /v1/cloudwatch, POST /v1/firehose, GET /healthz, GET /metrics",
+    )
+    .plain()
+}
+
+/// axum's own 405 has an empty body; every error here is JSON.
+async fn method_not_allowed() -> Response {
+    Failure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed: /v1/logs, /v1/cloudwatch and /v1/firehose take POST; /healthz and /metrics take GET",
     )
     .plain()
 }

@@ -104,7 +104,7 @@ fn records(payload: Payload, what: &str, budget: &mut Budget) -> Result<CloudWat
             let stream = format!("{group}/{stream}");
             let mut records = Vec::with_capacity(events.len());
             for event in events {
-                budget.take_record()?;
+                budget.take_record(&stream)?;
                 records.push(Record {
                     stream: stream.clone(),
                     text: event.message.into_bytes(),
@@ -282,6 +282,17 @@ pub(crate) mod tests {
         let body = format!(r#"{{"awslogs": {{"data": "{}"}}}}"#, b64(&bomb(2)));
         let err = cloudwatch(body.as_bytes(), &mut Budget::new(8 << 20, 10)).unwrap_err();
         assert!(matches!(err, DecodeError::TooLarge { ref what, .. } if what == "awslogs.data"));
+    }
+
+    #[test]
+    fn long_group_names_cannot_multiply_memory() {
+        let group = "g".repeat(1000);
+        let events = vec![r#"{"timestamp": 1, "message": ""}"#; 100].join(",");
+        let body = format!(
+            r#"{{"messageType": "DATA_MESSAGE", "logGroup": "{group}", "logStream": "s", "logEvents": [{events}]}}"#
+        );
+        let err = cloudwatch(body.as_bytes(), &mut Budget::new(50_000, 1000)).unwrap_err();
+        assert_eq!(err, DecodeError::StreamNamesTooLarge { limit: 50_000 });
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub enum DecodeError {
     /// More records than the budget allows: `413`.
     #[error("the request holds more than {limit} records (server.max_records)")]
     TooManyRecords { limit: usize },
+    /// The records' copies of their stream name would take more than the
+    /// decode budget: `413`.
+    #[error("the records' stream names take more than {limit} bytes (server.max_decoded_bytes)")]
+    StreamNamesTooLarge { limit: usize },
     /// `415`; `accepted` lists what the endpoint takes.
     #[error("unsupported Content-Type {given:?}; accepted: {accepted}")]
     UnsupportedContentType {
@@ -94,16 +98,22 @@ impl Budget {
         }
     }
 
-    fn take_record(&mut self) -> Result<(), DecodeError> {
-        match self.records_left.checked_sub(1) {
-            Some(left) => {
-                self.records_left = left;
-                Ok(())
-            }
-            None => Err(DecodeError::TooManyRecords {
-                limit: self.max_records,
-            }),
-        }
+    /// Each record carries its own copy of the stream name (a CloudWatch
+    /// group/stream may be a kilobyte), so the copies are charged too.
+    fn take_record(&mut self, stream: &str) -> Result<(), DecodeError> {
+        self.records_left =
+            self.records_left
+                .checked_sub(1)
+                .ok_or(DecodeError::TooManyRecords {
+                    limit: self.max_records,
+                })?;
+        self.bytes_left =
+            self.bytes_left
+                .checked_sub(stream.len())
+                .ok_or(DecodeError::StreamNamesTooLarge {
+                    limit: self.max_bytes,
+                })?;
+        Ok(())
     }
 
     fn push(
@@ -113,7 +123,7 @@ impl Budget {
         text: &[u8],
         timestamp_ms: Option<i64>,
     ) -> Result<(), DecodeError> {
-        self.take_record()?;
+        self.take_record(stream)?;
         records.push(Record {
             stream: stream.to_owned(),
             text: text.to_vec(),
@@ -223,14 +233,18 @@ fn clip(value: &str) -> String {
 }
 
 /// serde_json's message without its " at line L column C" suffix, so that
-/// callers can say where in their own terms.
+/// callers can say where in their own terms; cut to 200 characters, since a
+/// type error quotes the offending value, which is log text and may be long.
 fn json_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
-    match text.strip_suffix(&suffix) {
-        Some(message) => message.to_owned(),
-        None => text,
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    let mut chars = message.chars();
+    let mut clipped: String = chars.by_ref().take(200).collect();
+    if chars.next().is_some() {
+        clipped.push('…');
     }
+    clipped
 }
 
 /// A JSON document that failed to parse: a syntax error says "not valid
@@ -392,6 +406,28 @@ pub(crate) mod tests {
         budget.push(&mut records, "s", b"b", None).unwrap();
         let err = budget.push(&mut records, "s", b"c", None).unwrap_err();
         assert_eq!(err, DecodeError::TooManyRecords { limit: 2 });
+    }
+
+    #[test]
+    fn json_messages_quote_little_of_the_input() {
+        let long = format!("\"{}\"", "secret ".repeat(100));
+        let e = serde_json::from_str::<i64>(&long).unwrap_err();
+        let message = json_message(&e);
+        assert!(message.starts_with("invalid type: string"), "{message}");
+        assert!(message.chars().count() <= 201, "{message}");
+        assert!(message.ends_with('…'));
+        let e = serde_json::from_str::<serde_json::Value>("[").unwrap_err();
+        assert_eq!(json_message(&e), "EOF while parsing a list");
+    }
+
+    #[test]
+    fn stream_name_copies_are_charged() {
+        let mut budget = Budget::new(10, 100);
+        let mut records = Vec::new();
+        budget.push(&mut records, "12345", b"", None).unwrap();
+        budget.push(&mut records, "12345", b"", None).unwrap();
+        let err = budget.push(&mut records, "1", b"", None).unwrap_err();
+        assert_eq!(err, DecodeError::StreamNamesTooLarge { limit: 10 });
     }
 
     #[test]

@@ -86,6 +86,18 @@ async fn unknown_path_is_a_json_404() {
 }
 
 #[tokio::test]
+async fn wrong_method_is_a_json_405() {
+    let server = start(config()).await;
+    let reply = server.get("/v1/logs", &[]).await;
+    assert_eq!(reply.status, 405);
+    assert!(
+        reply.error().starts_with("method not allowed"),
+        "{}",
+        reply.error()
+    );
+}
+
+#[tokio::test]
 async fn busy_sink_is_429_with_retry_after() {
     let server = start(config()).await;
     server.sink.set_mode(Mode::Busy(3));
