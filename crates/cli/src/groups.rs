@@ -10,7 +10,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::{Value, json};
 use tracefix_store_any::{
-    AttemptFilter, ErrorGroup, GroupFilter, GroupStatus, Job, JobFilter, Store, transition_allowed,
+    AttemptFilter, ErrorGroup, GroupFilter, GroupStatus, Job, JobFilter, JobStatus, Store,
+    transition_allowed,
 };
 use uuid::Uuid;
 
@@ -323,9 +324,13 @@ pub async fn change_status(store: &dyn Store, args: &IdArg, change: Change) -> R
             return Ok(());
         }
         // Retrying while a worker holds the fix job would take it away
-        // from under the worker.
-        let allowed = transition_allowed(from, to)
-            && !(matches!(change, Change::Retry) && from == GroupStatus::Fixing);
+        // from under the worker; but a group left `fixing` by a worker
+        // that died on the job's last attempt has no live job, and retry
+        // is the way out.
+        let held = matches!(change, Change::Retry)
+            && from == GroupStatus::Fixing
+            && has_live_job(store, id).await?;
+        let allowed = transition_allowed(from, to) && !held;
         if !allowed {
             let can: Vec<&str> = GroupStatus::ALL
                 .iter()
@@ -333,7 +338,9 @@ pub async fn change_status(store: &dyn Store, args: &IdArg, change: Change) -> R
                 .map(|s| s.as_str())
                 .collect();
             let why = match (change, from) {
-                (Change::Retry, GroupStatus::Fixing) => " (a worker is fixing it now)".to_string(),
+                (Change::Retry, GroupStatus::Fixing) => {
+                    " and a worker holds its fix job".to_string()
+                }
                 (Change::Retry, GroupStatus::New | GroupStatus::Regressed) => {
                     " (its fix job is already waiting)".to_string()
                 }
@@ -355,4 +362,22 @@ pub async fn change_status(store: &dyn Store, args: &IdArg, change: Change) -> R
         }
     }
     bail!("group {id} kept changing while it was being updated; try again")
+}
+
+/// Whether the group has a ready or leased job (an expired lease counts:
+/// another worker may take it up).
+async fn has_live_job(store: &dyn Store, group: Uuid) -> Result<bool> {
+    for status in [JobStatus::Ready, JobStatus::Leased] {
+        let jobs = store
+            .list_jobs(&JobFilter {
+                status: Some(status),
+                group_id: Some(group),
+                limit: Some(1),
+            })
+            .await?;
+        if !jobs.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

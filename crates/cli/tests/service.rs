@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{Value, json};
 use tracefix_store_any::{
-    GroupStatus, JobStatus, NewJob, Occurrence, QueueDepth, Store, StoreOptions,
+    GroupStatus, JobStatus, NackOutcome, NewJob, Occurrence, QueueDepth, Store, StoreOptions,
 };
 use uuid::Uuid;
 
@@ -319,6 +319,53 @@ async fn groups_show_and_status_changes() {
         .map(|g| g["status"].clone())
         .collect();
     assert!(statuses.contains(&json!("resolved")) && statuses.contains(&json!("queued")));
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_frees_a_group_left_fixing_by_a_dead_job() {
+    let f = Fixture::new();
+    let store = f
+        .store(StoreOptions {
+            max_attempts: 2,
+            ..StoreOptions::default()
+        })
+        .await;
+    let group = store
+        .record_occurrences(&[occurrence("fp-fixing", "ValueError", "bad", 5)], None)
+        .await
+        .unwrap()
+        .new_groups[0];
+    // A worker claims the group and holds its job.
+    assert!(
+        store
+            .set_group_status(group, GroupStatus::New, GroupStatus::Fixing, None)
+            .await
+            .unwrap()
+    );
+    let mut lease = store.lease("w", 1, Duration::from_secs(60)).await.unwrap()[0].lease;
+    let err = f.run_err(&["retry", &group.to_string()]);
+    assert!(
+        err.contains("is fixing and a worker holds its fix job"),
+        "{err}"
+    );
+    // Workers die on every attempt until the job is dead, leaving the group
+    // in `fixing`.
+    while let NackOutcome::Retry { .. } = store
+        .nack(&lease, "worker died", Duration::ZERO)
+        .await
+        .unwrap()
+    {
+        lease = store.lease("w", 1, Duration::from_secs(60)).await.unwrap()[0].lease;
+    }
+    assert!(
+        f.run_ok(&["retry", &group.to_string()])
+            .contains("fixing → queued")
+    );
+    let jobs = json_lines(&f.run_ok(&["jobs", "--json", "--group", &group.to_string()]));
+    let statuses: Vec<&Value> = jobs.iter().map(|j| &j["status"]).collect();
+    assert_eq!(statuses.len(), 2, "{jobs:?}");
+    assert!(statuses.contains(&&json!("ready")) && statuses.contains(&&json!("dead")));
     store.close().await;
 }
 
