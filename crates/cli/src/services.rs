@@ -10,13 +10,20 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use anyhow::Result;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracefix_config::Settings;
+use tracefix_config::{Settings, SourceKind};
+use tracefix_ingest::{
+    FileSourceOptions, IngestCounters, IngestOptions, PipelineHandle, PipelineSink,
+    run_file_source, run_stdin_source,
+};
 use tracefix_store_any::Store;
-use tracing::warn;
+use tracing::info;
 
 /// The shared state of the services of one `tracefix run`.
 pub struct Services {
@@ -28,6 +35,8 @@ pub struct Services {
     pub shutdown: CancellationToken,
     /// Each task returns its name and how it ended.
     pub tasks: JoinSet<(&'static str, Result<()>)>,
+    /// The ingest pipeline's handle, once started.
+    pub ingest: Option<PipelineHandle>,
 }
 
 impl Services {
@@ -38,6 +47,7 @@ impl Services {
             metrics: None,
             shutdown: CancellationToken::new(),
             tasks: JoinSet::new(),
+            ingest: None,
         }
     }
 
@@ -52,82 +62,117 @@ impl Services {
     }
 }
 
-/// HOOK (ingest): start one task per configured source here.
-///
-/// Plug in `tracefix_ingest` like this (names are the ingest crate's to
-/// choose):
-///
-/// ```ignore
-/// for source in &services.settings.sources {
-///     let (store, shutdown) = (services.store.clone(), services.shutdown.clone());
-///     let (source, ingest) = (source.clone(), services.settings.ingest.clone());
-///     services.spawn("source", async move {
-///         tracefix_ingest::run_source(&source, &ingest, store, shutdown).await?;
-///         Ok(())
-///     });
-/// }
-/// ```
-///
-/// Inputs: `settings.sources: Vec<tracefix_config::SourceSettings>`
-/// (`kind: SourceKind::{File, Stdin}`, `path: Option<String>` glob),
-/// `settings.ingest: tracefix_config::IngestSettings` (`batch_size`,
-/// `batch_interval_ms`), `store: Arc<dyn tracefix_store_any::Store>`,
-/// `shutdown: CancellationToken` (commit the current batch, then return).
-/// Ingest counters (events ingested, ingest lag) go through the `metrics`
-/// macros; `tracefix run` exports whatever is recorded.
+/// Starts the ingest pipeline (one per process: one detector, batched
+/// commits) and one task per configured source. The pipeline's handle stays
+/// in [`Services::ingest`] for the HTTP server and until shutdown, so a
+/// source that ends (standard input at its end) does not stop the pipeline.
 pub fn start_sources(services: &mut Services) -> Result<()> {
-    if !services.settings.sources.is_empty() {
-        warn!(
-            sources = services.settings.sources.len(),
-            "sources are configured, but this build of tracefix cannot ingest from them yet; \
-             they are not read"
-        );
+    let settings = services.settings.clone();
+    let options = IngestOptions {
+        batch_max_events: settings.ingest.batch_size.max(1),
+        batch_interval: Duration::from_millis(settings.ingest.batch_interval_ms.max(1)),
+        ..IngestOptions::default()
+    };
+    let (pipeline, handle) = tracefix_ingest::pipeline(services.store.clone(), options);
+    let shutdown = services.shutdown.clone();
+    services.spawn("ingest", async move {
+        pipeline.run(shutdown).await?;
+        Ok(())
+    });
+    let counters = handle.counters();
+    let shutdown = services.shutdown.clone();
+    services.spawn("ingest-metrics", async move {
+        export_ingest_metrics(counters, shutdown).await;
+        Ok(())
+    });
+    for source in &settings.sources {
+        let shutdown = services.shutdown.clone();
+        let handle = handle.clone();
+        match source.kind {
+            SourceKind::File => {
+                let pattern = source
+                    .path
+                    .clone()
+                    .context("a [[source]] of type \"file\" needs a path")?;
+                info!(%pattern, "reading log files");
+                let store = services.store.clone();
+                services.spawn("file-source", async move {
+                    run_file_source(FileSourceOptions::new(pattern), store, handle, shutdown)
+                        .await?;
+                    Ok(())
+                });
+            }
+            SourceKind::Stdin => {
+                info!("reading standard input");
+                services.spawn("stdin-source", async move {
+                    run_stdin_source(handle, shutdown.clone()).await?;
+                    // The end of the input is not the end of the service.
+                    shutdown.cancelled().await;
+                    Ok(())
+                });
+            }
+        }
     }
+    services.ingest = Some(handle);
     Ok(())
 }
 
-/// HOOK (server): start the HTTP API here when `settings.server.enabled`.
-///
-/// Plug in `tracefix_server` (its `launch_with_listener(config, listener,
-/// sink, metrics, shutdown)`) like this:
-///
-/// ```ignore
-/// let server = &services.settings.server;
-/// if server.enabled {
-///     let addr = server.listen_addr().expect("validated by Settings::problems");
-///     let listener = tokio::net::TcpListener::bind(addr)
-///         .await
-///         .with_context(|| format!("binding server.listen {addr}"))?;
-///     let mut config = tracefix_server::ServerConfig::new(addr);
-///     if !server.token.is_empty() {
-///         config.token = Some(server.token.expose().to_owned().into());
-///     }
-///     // The ingest pipeline's sink over `services.store` (tracefix_ingest).
-///     let sink: Arc<dyn tracefix_server::IngestSink> = todo!();
-///     let metrics = services.metrics.clone().map(|handle| {
-///         Arc::new(move || handle.render()) as tracefix_server::MetricsRender
-///     });
-///     let shutdown = services.shutdown.clone().cancelled_owned();
-///     services.spawn("http", async move {
-///         tracefix_server::launch_with_listener(config, listener, sink, metrics, shutdown)
-///             .await?;
-///         Ok(())
-///     });
-/// }
-/// ```
-///
-/// Inputs: a `tokio::net::TcpListener` bound here (a busy port fails
-/// `tracefix run` at once), `settings.server: tracefix_config::ServerSettings`
-/// (`enabled`, `listen`, `token: Secret`: read it with `expose()`, never log
-/// it), `services.metrics: Option<PrometheusHandle>` (set when
-/// `metrics.listen` is), and `services.shutdown` (stop accepting, finish
-/// in-flight requests, return).
-pub async fn start_server(services: &mut Services) -> Result<()> {
-    if services.settings.server.enabled {
-        warn!(
-            listen = %services.settings.server.listen,
-            "the HTTP API is not part of this build of tracefix yet; nothing listens on server.listen"
-        );
+/// Publishes the pipeline's counters as Prometheus metrics every second.
+async fn export_ingest_metrics(counters: Arc<IngestCounters>, shutdown: CancellationToken) {
+    loop {
+        metrics::counter!("tracefix_ingest_events_total")
+            .absolute(counters.events.load(Ordering::Relaxed));
+        metrics::counter!("tracefix_ingest_bytes_total")
+            .absolute(counters.bytes.load(Ordering::Relaxed));
+        metrics::counter!("tracefix_ingest_commit_errors_total")
+            .absolute(counters.commit_errors.load(Ordering::Relaxed));
+        let last = counters.last_commit_ms.load(Ordering::Relaxed);
+        if last > 0 {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            metrics::gauge!("tracefix_ingest_lag_seconds")
+                .set(now.saturating_sub(last) as f64 / 1000.0);
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
     }
+}
+
+/// Starts the HTTP API when `server.enabled`: its batches go into the ingest
+/// pipeline and are answered once stored.
+pub async fn start_server(services: &mut Services) -> Result<()> {
+    let server = &services.settings.server;
+    if !server.enabled {
+        return Ok(());
+    }
+    let addr = server
+        .listen_addr()
+        .with_context(|| format!("server.listen {:?} is not an address", server.listen))?;
+    let mut config = tracefix_server::ServerConfig::new(addr);
+    if !server.token.expose().is_empty() {
+        config.token = Some(server.token.expose().to_owned().into());
+    }
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding server.listen {addr}"))?;
+    info!(listen = %listener.local_addr()?, "HTTP API listening");
+    let handle = services
+        .ingest
+        .clone()
+        .context("the ingest pipeline starts before the server")?;
+    let sink: Arc<dyn tracefix_server::IngestSink> = Arc::new(PipelineSink(handle));
+    let metrics = services
+        .metrics
+        .clone()
+        .map(|handle| Arc::new(move || handle.render()) as tracefix_server::MetricsRender);
+    let shutdown = services.shutdown.clone().cancelled_owned();
+    services.spawn("http", async move {
+        tracefix_server::launch_with_listener(config, listener, sink, metrics, shutdown).await?;
+        Ok(())
+    });
     Ok(())
 }

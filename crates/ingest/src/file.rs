@@ -49,7 +49,12 @@ struct Followed {
     path: PathBuf,
     file: File,
     key: String,
+    /// How far the file was read.
     offset: u64,
+    /// Read bytes after the last newline, sent with the rest of their line:
+    /// chunks end at line ends, so the detector can be quiet at a chunk's
+    /// end and the checkpoint can move there.
+    partial: Vec<u8>,
     /// Seen in the last listing.
     listed: bool,
 }
@@ -205,6 +210,7 @@ async fn open(
         file,
         key,
         offset,
+        partial: Vec::new(),
         listed: true,
     })
 }
@@ -250,6 +256,7 @@ async fn read_new(
         tracing::info!(path = %f.path.display(), "file truncated; reading from its start");
         f.file.seek(SeekFrom::Start(0)).map_err(ReadError::Io)?;
         f.offset = 0;
+        f.partial.clear();
         let identity = (f.key.clone(), f.path.display().to_string());
         let (dev, ino) = parse_key(&identity.0);
         pipeline
@@ -271,16 +278,43 @@ async fn read_new(
         };
         read += n;
         f.offset += n as u64;
-        pipeline
-            .send(Input::FileData {
-                key: f.key.clone(),
-                data: buf[..n].to_vec(),
-                offset_after: f.offset,
-            })
-            .await
-            .map_err(ReadError::Pipeline)?;
+        let Some(last_newline) = buf[..n].iter().rposition(|&b| b == b'\n') else {
+            if f.partial.len() + n > MAX_PARTIAL {
+                // A line this long is the detector's to cut: send it on.
+                let mut data = std::mem::take(&mut f.partial);
+                data.extend_from_slice(&buf[..n]);
+                send_data(f, data, f.offset, pipeline).await?;
+            } else {
+                f.partial.extend_from_slice(&buf[..n]);
+            }
+            continue;
+        };
+        let mut data = std::mem::take(&mut f.partial);
+        data.extend_from_slice(&buf[..=last_newline]);
+        f.partial.extend_from_slice(&buf[last_newline + 1..n]);
+        let offset_after = f.offset - f.partial.len() as u64;
+        send_data(f, data, offset_after, pipeline).await?;
     }
     Ok(false)
+}
+
+/// A partial line longer than this is sent without waiting for its end.
+const MAX_PARTIAL: usize = 1024 * 1024;
+
+async fn send_data(
+    f: &Followed,
+    data: Vec<u8>,
+    offset_after: u64,
+    pipeline: &PipelineHandle,
+) -> Result<(), ReadError> {
+    pipeline
+        .send(Input::FileData {
+            key: f.key.clone(),
+            data,
+            offset_after,
+        })
+        .await
+        .map_err(ReadError::Pipeline)
 }
 
 fn parse_key(key: &str) -> (u64, u64) {
