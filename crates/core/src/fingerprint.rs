@@ -158,7 +158,10 @@ fn frame_component(frame: &Frame) -> String {
     c.push('|');
     let mut function = frame.function.trim().to_string();
     for (re, replacement) in GENERATED.iter() {
-        function = re.replace_all(&function, *replacement).into_owned();
+        // `replace_all` borrows when nothing matches: no copy for most names.
+        if let std::borrow::Cow::Owned(replaced) = re.replace_all(&function, *replacement) {
+            function = replaced;
+        }
     }
     // The last segment only (Sentry's rule for JavaScript): `Object.<anonymous>`,
     // `Module._compile`; receivers and packages vary with how code is called
@@ -276,9 +279,11 @@ pub fn md5_raw(text: &str) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     s
 }

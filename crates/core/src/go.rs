@@ -80,6 +80,14 @@ pub(crate) fn is_logged_header(content: &str) -> bool {
 }
 
 pub(crate) fn find_header(line: &str) -> Option<usize> {
+    // Every marker holds one of these words; most lines hold none. Searchers
+    // built once: `str::contains` would build one per call.
+    static WORDS: LazyLock<[memchr::memmem::Finder<'static>; 3]> = LazyLock::new(|| {
+        ["panic", "fatal error", "SIGQUIT"].map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+    });
+    if !WORDS.iter().any(|f| f.find(line.as_bytes()).is_some()) {
+        return None;
+    }
     for marker in [
         "panic: ",
         "fatal error: ",
