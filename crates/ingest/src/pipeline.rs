@@ -26,9 +26,6 @@ pub struct IngestOptions {
     /// Chunks waiting for the pipeline; a full queue makes file readers wait
     /// and the HTTP server answer 429.
     pub queue_capacity: usize,
-    /// Events held while the store refuses them; beyond this no input is
-    /// taken until a commit succeeds (memory stays bounded).
-    pub max_pending_events: usize,
     /// How much of an event's text a sample keeps.
     pub sample_max_bytes: usize,
 }
@@ -40,7 +37,6 @@ impl Default for IngestOptions {
             batch_max_events: 5_000,
             batch_interval: Duration::from_millis(250),
             queue_capacity: 64,
-            max_pending_events: 100_000,
             sample_max_bytes: 16 * 1024,
         }
     }
@@ -245,30 +241,128 @@ fn unix_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// What one hand-off to the committer holds: per source, its events and its
+/// checkpoint (one transaction each, in order), and the HTTP requests to
+/// answer once all of it is stored.
+struct CommitBatch {
+    items: Vec<CommitItem>,
+    waiters: Vec<oneshot::Sender<Result<(), String>>>,
+}
+
+struct CommitItem {
+    source: String,
+    occurrences: Vec<Occurrence>,
+    checkpoint: Option<Checkpoint>,
+}
+
+/// Writes batches in the order they were handed off, each item until it is
+/// stored (a failing store is retried with backoff, so nothing is skipped or
+/// reordered and a checkpoint never gets ahead of its events). Runs in the
+/// pipeline's own task, so it dies with it, as in a crash. After `shutdown`
+/// a failing write is given up: its file checkpoints were not stored, so the
+/// next run reads those events again.
+async fn committer(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<CommitBatch>,
+    counters: Arc<IngestCounters>,
+    shutdown: CancellationToken,
+) {
+    while let Some(batch) = rx.recv().await {
+        let CommitBatch { items, waiters } = batch;
+        let mut failure = None;
+        for item in items {
+            let mut delay = Duration::from_millis(100);
+            loop {
+                match store
+                    .record_occurrences(&item.occurrences, item.checkpoint.as_ref())
+                    .await
+                {
+                    Ok(_) => {
+                        counters
+                            .events
+                            .fetch_add(item.occurrences.len() as u64, Ordering::Relaxed);
+                        break;
+                    }
+                    Err(e @ StoreError::InvalidInput(_)) => {
+                        // A batch the store will never take must not block the rest.
+                        tracing::error!(error = %e, source = %item.source, events = item.occurrences.len(), "batch refused by the store; dropped");
+                        break;
+                    }
+                    Err(e) => {
+                        counters.commit_errors.fetch_add(1, Ordering::Relaxed);
+                        if shutdown.is_cancelled() {
+                            tracing::warn!(error = %e, source = %item.source, "ingest commit failed during shutdown; read again next time");
+                            failure = Some(e.to_string());
+                            break;
+                        }
+                        tracing::warn!(error = %e, source = %item.source, retry_in = ?delay, "ingest commit failed; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = shutdown.cancelled() => {}
+                        }
+                        delay = (delay * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+            if failure.is_some() {
+                break;
+            }
+        }
+        counters.commits.fetch_add(1, Ordering::Relaxed);
+        counters
+            .last_commit_ms
+            .store(unix_ms() as u64, Ordering::Relaxed);
+        for w in waiters {
+            let _ = w.send(match &failure {
+                None => Ok(()),
+                Some(e) => Err(format!("store: {e}")),
+            });
+        }
+    }
+}
+
 impl Pipeline {
     /// Runs until `shutdown` or until every handle is dropped; then commits
     /// what is complete. Open traces of files stay uncommitted: their files'
     /// checkpoints point before them, so the next run reads them again.
-    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), IngestError> {
+    ///
+    /// Detection and store writes overlap: batches go to a committer that
+    /// runs beside the detector in this same task.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), IngestError> {
+        let (tx, rx) = mpsc::channel(1);
+        let committer = committer(
+            self.store.clone(),
+            rx,
+            self.counters.clone(),
+            shutdown.clone(),
+        );
+        let (result, ()) = tokio::join!(self.detect(tx, shutdown), committer);
+        result
+    }
+
+    async fn detect(
+        mut self,
+        commits: mpsc::Sender<CommitBatch>,
+        shutdown: CancellationToken,
+    ) -> Result<(), IngestError> {
         let mut tick = tokio::time::interval(self.options.batch_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let accepting = self.pending_events < self.options.max_pending_events;
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break,
-                input = self.rx.recv(), if accepting => match input {
+                input = self.rx.recv() => match input {
                     Some(input) => {
                         self.handle(input);
                         if self.pending_events >= self.options.batch_max_events {
-                            self.commit_or_log().await;
+                            self.hand_off(&commits).await?;
                         }
                     }
                     None => break,
                 },
                 _ = tick.tick() => {
                     self.poll_idle();
-                    self.commit_or_log().await;
+                    self.hand_off(&commits).await?;
                 }
             }
         }
@@ -285,14 +379,7 @@ impl Pipeline {
         for key in streams {
             self.finish_source(&key);
         }
-        self.commit().await
-    }
-
-    async fn commit_or_log(&mut self) {
-        if let Err(e) = self.commit().await {
-            self.counters.commit_errors.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(error = %e, "ingest commit failed; the batch is kept and retried");
-        }
+        self.hand_off(&commits).await
     }
 
     fn now_ms(&self) -> u64 {
@@ -485,21 +572,19 @@ impl Pipeline {
         }
     }
 
-    /// Commits every source's pending events with its checkpoint, one
-    /// transaction per source; then answers the HTTP requests whose events
-    /// are stored.
-    async fn commit(&mut self) -> Result<(), IngestError> {
-        let keys: Vec<String> = self
-            .sources
-            .iter()
-            .filter(|(_, t)| !t.pending.is_empty() || t.dirty)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in keys {
-            let t = self.sources.get_mut(&key).expect("tracked");
+    /// Hands every source's pending events with its checkpoint to the
+    /// committer (waiting while it is a batch behind: backpressure reaches
+    /// the sources), with the HTTP requests they answer.
+    async fn hand_off(&mut self, commits: &mpsc::Sender<CommitBatch>) -> Result<(), IngestError> {
+        let mut items = Vec::new();
+        for (key, t) in self.sources.iter_mut() {
+            if t.pending.is_empty() && !t.dirty {
+                continue;
+            }
             let checkpoint = t.file.as_ref().map(|f| {
-                // Events after the quiet point that are stored already: those
-                // replayed since the restart and those still to be replayed.
+                // Events after the quiet point that are stored already (or go
+                // with this batch): those replayed since the restart and those
+                // still to be replayed.
                 let position = FilePosition {
                     skip: f.position.skip + f.to_drop,
                     ..f.position.clone()
@@ -509,39 +594,23 @@ impl Pipeline {
                     position: serde_json::to_value(&position).expect("position serializes"),
                 }
             });
+            t.dirty = false;
             if t.pending.is_empty() && checkpoint.is_none() {
-                t.dirty = false;
                 continue;
             }
-            if let Err(e) = self
-                .store
-                .record_occurrences(&t.pending, checkpoint.as_ref())
-                .await
-            {
-                if matches!(e, StoreError::InvalidInput(_)) {
-                    // A batch the store will never take must not block the
-                    // rest: say so and drop it.
-                    tracing::error!(error = %e, source = %t.name, events = t.pending.len(), "batch refused by the store; dropped");
-                    self.pending_events -= t.pending.len();
-                    t.pending.clear();
-                }
-                for w in self.waiters.drain(..) {
-                    let _ = w.send(Err(format!("store: {e}")));
-                }
-                return Err(e.into());
-            }
-            let n = t.pending.len();
-            self.counters.events.fetch_add(n as u64, Ordering::Relaxed);
-            self.pending_events -= n;
-            t.pending.clear();
-            t.dirty = false;
+            self.pending_events -= t.pending.len();
+            items.push(CommitItem {
+                source: t.name.clone(),
+                occurrences: std::mem::take(&mut t.pending),
+                checkpoint,
+            });
         }
-        self.counters.commits.fetch_add(1, Ordering::Relaxed);
-        self.counters
-            .last_commit_ms
-            .store(unix_ms() as u64, Ordering::Relaxed);
-        for w in self.waiters.drain(..) {
-            let _ = w.send(Ok(()));
+        let waiters = std::mem::take(&mut self.waiters);
+        if !items.is_empty() || !waiters.is_empty() {
+            commits
+                .send(CommitBatch { items, waiters })
+                .await
+                .map_err(|_| IngestError::Source("the ingest committer has stopped".into()))?;
         }
         // Streams that ended leave nothing behind.
         let engine = &self.engine;

@@ -41,7 +41,11 @@ async fn start(dir: &Path, pattern: &str) -> Running {
 
 async fn start_with(dir: &Path, pattern: &str, max_bytes_per_round: usize) -> Running {
     let url = format!("sqlite://{}", dir.join("t.db").display());
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&url, StoreOptions::default()).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&url, StoreOptions::default())
+            .await
+            .unwrap(),
+    );
     let options = IngestOptions {
         batch_interval: Duration::from_millis(10),
         ..IngestOptions::default()
@@ -55,7 +59,12 @@ async fn start_with(dir: &Path, pattern: &str, max_bytes_per_round: usize) -> Ru
     };
     let tasks = vec![
         tokio::spawn(p.run(stop.clone())),
-        tokio::spawn(run_file_source(file_options, store.clone(), h, stop.clone())),
+        tokio::spawn(run_file_source(
+            file_options,
+            store.clone(),
+            h,
+            stop.clone(),
+        )),
     ];
     Running { store, stop, tasks }
 }
@@ -97,7 +106,8 @@ async fn binary_data_between_traces() {
     data.extend_from_slice(trace("ValueError").as_bytes());
     std::fs::write(dir.path().join("app.log"), &data).unwrap();
     let run = start(dir.path(), &format!("{}/*.log", dir.path().display())).await;
-    run.wait_for(&want(&[("KeyError", 1), ("ValueError", 1)])).await;
+    run.wait_for(&want(&[("KeyError", 1), ("ValueError", 1)]))
+        .await;
     run.stop().await;
 }
 
@@ -112,7 +122,8 @@ async fn an_enormous_line_is_cut_not_held() {
     data.extend_from_slice(trace("ValueError").as_bytes());
     std::fs::write(dir.path().join("app.log"), &data).unwrap();
     let run = start(dir.path(), &format!("{}/*.log", dir.path().display())).await;
-    run.wait_for(&want(&[("KeyError", 1), ("ValueError", 1)])).await;
+    run.wait_for(&want(&[("KeyError", 1), ("ValueError", 1)]))
+        .await;
     run.stop().await;
 }
 
@@ -123,17 +134,27 @@ async fn a_file_deleted_while_read() {
     let other = dir.path().join("other.log");
     std::fs::write(&doomed, trace("KeyError").repeat(20_000)).unwrap();
     std::fs::write(&other, trace("ValueError")).unwrap();
-    let run = start_with(dir.path(), &format!("{}/*.log", dir.path().display()), 64 * 1024).await;
+    let run = start_with(
+        dir.path(),
+        &format!("{}/*.log", dir.path().display()),
+        64 * 1024,
+    )
+    .await;
     // Deleted once reading has begun (64 KiB per file per round, so several
     // rounds remain): the open file is still read to its end, then let go.
     loop {
-        if counts(&*run.store).await.get("KeyError").is_some_and(|n| *n > 0) {
+        if counts(&*run.store)
+            .await
+            .get("KeyError")
+            .is_some_and(|n| *n > 0)
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     std::fs::remove_file(&doomed).unwrap();
-    run.wait_for(&want(&[("KeyError", 20_000), ("ValueError", 1)])).await;
+    run.wait_for(&want(&[("KeyError", 20_000), ("ValueError", 1)]))
+        .await;
     // The other file goes on being followed.
     std::fs::OpenOptions::new()
         .append(true)
@@ -141,6 +162,7 @@ async fn a_file_deleted_while_read() {
         .unwrap()
         .write_all(trace("ValueError").as_bytes())
         .unwrap();
-    run.wait_for(&want(&[("KeyError", 20_000), ("ValueError", 2)])).await;
+    run.wait_for(&want(&[("KeyError", 20_000), ("ValueError", 2)]))
+        .await;
     run.stop().await;
 }
