@@ -186,10 +186,25 @@ async fn open(
         .map_err(|e| OpenError::Pipeline(e.into()))?
         .and_then(|v| serde_json::from_value::<FilePosition>(v).ok());
     let position = match stored {
-        // A shorter file than the position was truncated (or is another
-        // file that reused the inode): start over.
-        Some(p) if p.offset <= size => FilePosition { path: display, ..p },
-        _ => FilePosition::start(&display, identity.0, identity.1),
+        // A shorter file than the position, or one whose first bytes
+        // changed, was truncated and written again (or is another file that
+        // reused the inode): start over.
+        Some(p)
+            if p.offset <= size
+                && head(&file, p.head_len).map_err(|e| OpenError::Io(e.to_string()))?
+                    == (p.head_len, p.head_hash) =>
+        {
+            FilePosition { path: display, ..p }
+        }
+        _ => {
+            let (head_len, head_hash) =
+                head(&file, HEAD_BYTES.min(size)).map_err(|e| OpenError::Io(e.to_string()))?;
+            FilePosition {
+                head_len,
+                head_hash,
+                ..FilePosition::start(&display, identity.0, identity.1)
+            }
+        }
     };
     let context =
         read_context(&mut file, position.offset).map_err(|e| OpenError::Io(e.to_string()))?;
@@ -213,6 +228,30 @@ async fn open(
         partial: Vec::new(),
         listed: true,
     })
+}
+
+/// How many first bytes identify a file's content.
+const HEAD_BYTES: u64 = 256;
+
+/// The FNV-1a hash of the file's first `len` bytes (fewer if it is shorter),
+/// with how many bytes it covers.
+fn head(file: &File, len: u64) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; len as usize];
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for &b in &buf[..got] {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    Ok((got as u64, hash))
 }
 
 /// The complete lines just before `offset` (at most [`CONTEXT_BYTES`]).
@@ -259,10 +298,15 @@ async fn read_new(
         f.partial.clear();
         let identity = (f.key.clone(), f.path.display().to_string());
         let (dev, ino) = parse_key(&identity.0);
+        let (head_len, head_hash) = head(&f.file, HEAD_BYTES.min(size)).map_err(ReadError::Io)?;
         pipeline
             .send(Input::FileOpen {
                 key: identity.0,
-                position: FilePosition::start(&identity.1, dev, ino),
+                position: FilePosition {
+                    head_len,
+                    head_hash,
+                    ..FilePosition::start(&identity.1, dev, ino)
+                },
                 context: Vec::new(),
             })
             .await

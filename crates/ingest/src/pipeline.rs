@@ -55,6 +55,13 @@ pub struct FilePosition {
     pub line: u64,
     /// Events the file gave after the quiet point, already stored.
     pub skip: u64,
+    /// How many of the file's first bytes `head_hash` covers, and their
+    /// FNV-1a hash: a file truncated and written again while tracefix was
+    /// stopped has other first bytes, and is read from its start.
+    #[serde(default)]
+    pub head_len: u64,
+    #[serde(default)]
+    pub head_hash: u64,
 }
 
 impl FilePosition {
@@ -66,6 +73,8 @@ impl FilePosition {
             offset: 0,
             line: 0,
             skip: 0,
+            head_len: 0,
+            head_hash: 0,
         }
     }
 

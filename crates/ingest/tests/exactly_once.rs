@@ -221,3 +221,44 @@ async fn a_file_is_counted_once_and_its_checkpoint_stored() {
     source.await.unwrap().unwrap();
     assert_eq!(counts(&*store).await, truth);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_truncated_and_regrown_while_stopped_is_read_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&url, StoreOptions::default())
+            .await
+            .unwrap(),
+    );
+    let log = dir.path().join("app.log");
+    let mut truth = BTreeMap::new();
+    append(&log, 0, 200, &mut truth);
+    for round in 0..2 {
+        let (p, h) = pipeline(store.clone(), options());
+        let stop = CancellationToken::new();
+        let pipe = tokio::spawn(p.run(stop.clone()));
+        let source = tokio::spawn(run_file_source(
+            file_options(log.display().to_string()),
+            store.clone(),
+            h,
+            stop.clone(),
+        ));
+        wait_until(&*store, &truth).await;
+        stop.cancel();
+        pipe.await.unwrap().unwrap();
+        source.await.unwrap().unwrap();
+        if round == 0 {
+            // Copy-truncate while stopped, then more than before is written:
+            // the stored offset lies inside the new content.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&log)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+            append(&log, 1000, 1400, &mut truth);
+        }
+    }
+    assert_eq!(counts(&*store).await, truth);
+}
