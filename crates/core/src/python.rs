@@ -39,6 +39,46 @@ fn find_in(finder: &Finder<'_>, line: &str) -> Option<usize> {
 static FRAME_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s+File "(.*)", line (\d+)(?:, in (.+?))?\s*$"#).expect("frame regex")
 });
+/// [`EXCEPTION_RE`] on an ASCII line, without the regex engine: a dotted
+/// identifier, then nothing, `:`, or `: message`, then only blanks.
+fn parse_ascii_exception_line(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    loop {
+        // One segment: [A-Za-z_][A-Za-z0-9_]*
+        if !bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            return None;
+        }
+        i += 1;
+        while bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let ty = &line[..i];
+    let rest = &line[i..];
+    let blank = |s: &str| s.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0b);
+    match rest.strip_prefix(':') {
+        Some(after) => match after.strip_prefix(' ') {
+            Some(message) => Some((ty, message)),
+            None if blank(after) => Some((ty, "")),
+            None => None,
+        },
+        None if blank(rest) => Some((ty, "")),
+        None => None,
+    }
+}
+
 /// A frame line, `  File "<file>", line <n>[, in <function>]`: what
 /// [`FRAME_RE`] captures, found without the regex engine for ASCII lines
 /// (frame lines are most of every traceback, and the backtracking matcher
@@ -210,6 +250,9 @@ pub(crate) fn is_frame(line: &str) -> bool {
 /// followed by `: message`. Only meaningful in a place where the grammar
 /// expects the exception line (the first unindented line after the frames).
 pub(crate) fn parse_exception_line(line: &str) -> Option<(&str, &str)> {
+    if line.is_ascii() {
+        return parse_ascii_exception_line(line);
+    }
     let caps = EXCEPTION_RE.captures(line)?;
     let ty = caps.get(1)?.as_str();
     let message = caps.get(2).map_or("", |m| m.as_str());
@@ -560,6 +603,45 @@ mod tests {
             caps.get(2).map_or("", |m| m.as_str()),
             caps.get(3).map(|m| m.as_str()),
         ))
+    }
+
+    #[test]
+    fn exception_line_parser_agrees_with_the_regex() {
+        fn by_regex(line: &str) -> Option<(&str, &str)> {
+            EXCEPTION_RE.captures(line).map(|c| {
+                (
+                    c.get(1).map_or("", |m| m.as_str()),
+                    c.get(2).map_or("", |m| m.as_str()),
+                )
+            })
+        }
+        let pieces = [
+            "KeyError", "a", "_x1", ".", ":", " ", "\t", "msg", "9", "\u{b}", "é", ": ",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..50_000 {
+            let mut line = String::new();
+            for _ in 0..(seed % 7) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(0x2545_f491_4f6c_dd1d);
+            assert_eq!(parse_exception_line(&line), by_regex(&line), "{line:?}");
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus");
+        for corpus in std::fs::read_dir(&root).unwrap() {
+            let Ok(files) = std::fs::read_dir(corpus.unwrap().path().join("cases")) else {
+                continue;
+            };
+            for file in files {
+                let bytes = std::fs::read(file.unwrap().path()).unwrap();
+                for line in String::from_utf8_lossy(&bytes).lines() {
+                    assert_eq!(parse_exception_line(line), by_regex(line), "{line:?}");
+                }
+            }
+        }
     }
 
     #[test]
