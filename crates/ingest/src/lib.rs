@@ -25,7 +25,7 @@ mod pipeline;
 mod stdin;
 
 pub use file::{FileSourceOptions, run_file_source};
-pub use occurrence::to_occurrence;
+pub use occurrence::{to_occurrence, to_occurrence_without_frames};
 pub use pipeline::{
     FilePosition, IngestCounters, IngestError, IngestOptions, Pipeline, PipelineHandle,
     PipelineSink, pipeline,

@@ -15,6 +15,43 @@ pub fn to_occurrence(
     timestamp_ms: i64,
     sample_max_bytes: usize,
 ) -> Occurrence {
+    let mut o = to_occurrence_without_frames(event, source, timestamp_ms, sample_max_bytes);
+    o.frames = frames_json(event);
+    o
+}
+
+/// [`to_occurrence`] with `frames` left `null`: a store reads the frames of
+/// a group's first event in a batch only (when the group is new), and
+/// building them is most of the cost of a repeat.
+pub fn to_occurrence_without_frames(
+    event: &ErrorEvent,
+    source: &str,
+    timestamp_ms: i64,
+    sample_max_bytes: usize,
+) -> Occurrence {
+    let exception = event.exception();
+    let mut sample = event.text.clone();
+    if sample.len() > sample_max_bytes {
+        let mut end = sample_max_bytes;
+        while !sample.is_char_boundary(end) {
+            end -= 1;
+        }
+        sample.truncate(end);
+    }
+    Occurrence {
+        fingerprint: event.fingerprint.clone(),
+        fingerprint_version: event.fingerprint_version as i32,
+        language: event.language.as_str().to_string(),
+        exception_type: exception.ty.clone(),
+        exception_message: exception.message_first_line().to_string(),
+        frames: Value::Null,
+        timestamp_ms,
+        source: source.to_string(),
+        sample,
+    }
+}
+
+fn frames_json(event: &ErrorEvent) -> Value {
     let exception = event.exception();
     let in_app = exception.frames.iter().any(|f| f.in_app);
     let frames: Vec<Value> = exception
@@ -31,25 +68,7 @@ pub fn to_occurrence(
             })
         })
         .collect();
-    let mut sample = event.text.clone();
-    if sample.len() > sample_max_bytes {
-        let mut end = sample_max_bytes;
-        while !sample.is_char_boundary(end) {
-            end -= 1;
-        }
-        sample.truncate(end);
-    }
-    Occurrence {
-        fingerprint: event.fingerprint.clone(),
-        fingerprint_version: event.fingerprint_version as i32,
-        language: event.language.as_str().to_string(),
-        exception_type: exception.ty.clone(),
-        exception_message: exception.message_first_line().to_string(),
-        frames: Value::Array(frames),
-        timestamp_ms,
-        source: source.to_string(),
-        sample,
-    }
+    Value::Array(frames)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use tracefix_core::{Config, Engine, ErrorEvent, SourceId};
 use tracefix_server::{Batch, IngestSink, SinkError};
 use tracefix_store::{Checkpoint, Occurrence, Store, StoreError};
 
-use crate::occurrence::to_occurrence;
+use crate::occurrence::{to_occurrence, to_occurrence_without_frames};
 
 /// How the pipeline batches and bounds its work.
 #[derive(Debug, Clone)]
@@ -202,6 +202,8 @@ struct Tracked {
     /// The source name stored with occurrences (a path, `-`, `http:stream`).
     name: String,
     pending: Vec<Occurrence>,
+    /// Fingerprints whose frames `pending` already holds.
+    framed: std::collections::HashSet<String>,
     file: Option<FileTrack>,
     /// The checkpoint changed since the last commit.
     dirty: bool,
@@ -408,6 +410,7 @@ impl Pipeline {
                 id,
                 name: name.to_string(),
                 pending: Vec::new(),
+                framed: Default::default(),
                 file: None,
                 dirty: false,
             },
@@ -571,12 +574,14 @@ impl Pipeline {
                     continue;
                 }
             }
-            t.pending.push(to_occurrence(
-                &event,
-                &t.name,
-                now,
-                self.options.sample_max_bytes,
-            ));
+            // The store reads frames from a group's first event in a batch.
+            let occurrence = if t.framed.contains(&event.fingerprint) {
+                to_occurrence_without_frames(&event, &t.name, now, self.options.sample_max_bytes)
+            } else {
+                t.framed.insert(event.fingerprint.clone());
+                to_occurrence(&event, &t.name, now, self.options.sample_max_bytes)
+            };
+            t.pending.push(occurrence);
             self.pending_events += 1;
         }
     }
@@ -608,6 +613,7 @@ impl Pipeline {
                 continue;
             }
             self.pending_events -= t.pending.len();
+            t.framed.clear();
             items.push(CommitItem {
                 source: t.name.clone(),
                 occurrences: std::mem::take(&mut t.pending),

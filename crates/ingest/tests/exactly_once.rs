@@ -220,6 +220,12 @@ async fn a_file_is_counted_once_and_its_checkpoint_stored() {
     pipe.await.unwrap().unwrap();
     source.await.unwrap().unwrap();
     assert_eq!(counts(&*store).await, truth);
+    // Repeats in a batch carry no frames; the group has those of its first event.
+    for group in store.list_groups(&GroupFilter::default()).await.unwrap() {
+        let frames = group.frames.as_array().expect("frames stored");
+        assert_eq!(frames.len(), 2, "{:?}", group.frames);
+        assert_eq!(frames[1]["path"], "steps.py");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
