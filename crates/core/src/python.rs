@@ -85,12 +85,7 @@ fn parse_ascii_exception_line(line: &str) -> Option<(&str, &str)> {
 /// was the largest cost per event). Lines it is unsure of go to the regex.
 pub(crate) fn parse_frame_line(line: &str) -> Option<(&str, &str, Option<&str>)> {
     if !line.is_ascii() {
-        let caps = FRAME_RE.captures(line)?;
-        return Some((
-            caps.get(1).map_or("", |m| m.as_str()),
-            caps.get(2).map_or("", |m| m.as_str()),
-            caps.get(3).map(|m| m.as_str()),
-        ));
+        return frame_by_regex(line);
     }
     let body = line.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
     if body.len() == line.len() {
@@ -114,17 +109,22 @@ pub(crate) fn parse_frame_line(line: &str) -> Option<(&str, &str, Option<&str>)>
                 function.trim_end_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
             if trimmed.is_empty() {
                 // `.+?` would take one blank: leave such lines to the regex.
-                let caps = FRAME_RE.captures(line)?;
-                return Some((
-                    caps.get(1).map_or("", |m| m.as_str()),
-                    caps.get(2).map_or("", |m| m.as_str()),
-                    caps.get(3).map(|m| m.as_str()),
-                ));
+                return frame_by_regex(line);
             }
             return Some((&rest[..at], &tail[..digits], Some(trimmed)));
         }
     }
     None
+}
+
+/// [`FRAME_RE`]'s captures: file, line number, function.
+fn frame_by_regex(line: &str) -> Option<(&str, &str, Option<&str>)> {
+    let caps = FRAME_RE.captures(line)?;
+    Some((
+        caps.get(1).map_or("", |m| m.as_str()),
+        caps.get(2).map_or("", |m| m.as_str()),
+        caps.get(3).map(|m| m.as_str()),
+    ))
 }
 
 static EXCEPTION_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -596,15 +596,6 @@ fn parse_child(lines: &[&str], col: usize) -> Option<Exception> {
 mod tests {
     use super::*;
 
-    fn by_regex(line: &str) -> Option<(&str, &str, Option<&str>)> {
-        let caps = FRAME_RE.captures(line)?;
-        Some((
-            caps.get(1).map_or("", |m| m.as_str()),
-            caps.get(2).map_or("", |m| m.as_str()),
-            caps.get(3).map(|m| m.as_str()),
-        ))
-    }
-
     #[test]
     fn exception_line_parser_agrees_with_the_regex() {
         fn by_regex(line: &str) -> Option<(&str, &str)> {
@@ -663,7 +654,7 @@ mod tests {
             "\u{b}File \"/x\", line 1",
         ];
         for line in cases {
-            assert_eq!(parse_frame_line(line), by_regex(line), "{line:?}");
+            assert_eq!(parse_frame_line(line), frame_by_regex(line), "{line:?}");
         }
         // Every line of the committed corpora.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus");
@@ -676,7 +667,7 @@ mod tests {
             for file in files {
                 let bytes = std::fs::read(file.unwrap().path()).unwrap();
                 for line in String::from_utf8_lossy(&bytes).lines() {
-                    assert_eq!(parse_frame_line(line), by_regex(line), "{line:?}");
+                    assert_eq!(parse_frame_line(line), frame_by_regex(line), "{line:?}");
                     checked += 1;
                 }
             }
@@ -708,7 +699,7 @@ mod tests {
                 line.push_str(pieces[(seed % pieces.len() as u64) as usize]);
             }
             seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            assert_eq!(parse_frame_line(&line), by_regex(&line), "{line:?}");
+            assert_eq!(parse_frame_line(&line), frame_by_regex(&line), "{line:?}");
         }
     }
 

@@ -48,6 +48,8 @@ const CONTEXT_BYTES: u64 = 64 * 1024;
 struct Followed {
     path: PathBuf,
     file: File,
+    /// Device and inode.
+    identity: (u64, u64),
     key: String,
     /// How far the file was read.
     offset: u64,
@@ -196,15 +198,8 @@ async fn open(
         {
             FilePosition { path: display, ..p }
         }
-        _ => {
-            let (head_len, head_hash) =
-                head(&file, HEAD_BYTES.min(size)).map_err(|e| OpenError::Io(e.to_string()))?;
-            FilePosition {
-                head_len,
-                head_hash,
-                ..FilePosition::start(&display, identity.0, identity.1)
-            }
-        }
+        _ => start_position(&file, &display, identity, size)
+            .map_err(|e| OpenError::Io(e.to_string()))?,
     };
     let context =
         read_context(&mut file, position.offset).map_err(|e| OpenError::Io(e.to_string()))?;
@@ -223,10 +218,26 @@ async fn open(
     Ok(Followed {
         path: path.to_path_buf(),
         file,
+        identity,
         key,
         offset,
         partial: Vec::new(),
         listed: true,
+    })
+}
+
+/// The position at the start of a file, with the hash of its first bytes.
+fn start_position(
+    file: &File,
+    path: &str,
+    identity: (u64, u64),
+    size: u64,
+) -> std::io::Result<FilePosition> {
+    let (head_len, head_hash) = head(file, HEAD_BYTES.min(size))?;
+    Ok(FilePosition {
+        head_len,
+        head_hash,
+        ..FilePosition::start(path, identity.0, identity.1)
     })
 }
 
@@ -296,17 +307,12 @@ async fn read_new(
         f.file.seek(SeekFrom::Start(0)).map_err(ReadError::Io)?;
         f.offset = 0;
         f.partial.clear();
-        let identity = (f.key.clone(), f.path.display().to_string());
-        let (dev, ino) = parse_key(&identity.0);
-        let (head_len, head_hash) = head(&f.file, HEAD_BYTES.min(size)).map_err(ReadError::Io)?;
+        let position = start_position(&f.file, &f.path.display().to_string(), f.identity, size)
+            .map_err(ReadError::Io)?;
         pipeline
             .send(Input::FileOpen {
-                key: identity.0,
-                position: FilePosition {
-                    head_len,
-                    head_hash,
-                    ..FilePosition::start(&identity.1, dev, ino)
-                },
+                key: f.key.clone(),
+                position,
                 context: Vec::new(),
             })
             .await
@@ -359,11 +365,4 @@ async fn send_data(
         })
         .await
         .map_err(ReadError::Pipeline)
-}
-
-fn parse_key(key: &str) -> (u64, u64) {
-    let mut parts = key.trim_start_matches("file:").split(':');
-    let dev = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let ino = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    (dev, ino)
 }
