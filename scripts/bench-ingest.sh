@@ -11,10 +11,10 @@
 # postgres://postgres@127.0.0.1:5432/postgres; PG=0 skips PostgreSQL),
 # BATCH (ingest.batch_size, default 5000).
 #
-# Each run starts `tracefix run` (file source, workers and HTTP off) on a
-# fresh store, polls `tracefix groups --json` every 50 ms until the stored
-# counts add up to the number of tracebacks written, and reports the time
-# from start to that moment. The same file is timed with `tracefix scan`.
+# Each run times `tracefix run --once` (the file source read to its end,
+# every event committed, then exit; workers and HTTP off) on a fresh store,
+# from process start to exit, then checks that the stored counts add up to
+# the number of tracebacks written. The same file is timed with `tracefix scan`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,22 +77,19 @@ enabled = false
 batch_size = $BATCH
 batch_interval_ms = 100
 TOML
-    local t0 t1 pid n=0
+    local t0 t1 n
     t0=$(now)
-    (cd "$DIR" && exec "$BIN" run 2>"$DIR/run.err") &
-    pid=$!
-    while [ "$n" != "$TRACES" ]; do
-        sleep 0.05
-        n=$(stored "$url")
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "bench-ingest: tracefix run exited early:" >&2
-            cat "$DIR/run.err" >&2
-            exit 1
-        fi
-    done
+    (cd "$DIR" && "$BIN" run --once 2>"$DIR/run.err") || {
+        echo "bench-ingest: tracefix run --once failed:" >&2
+        cat "$DIR/run.err" >&2
+        exit 1
+    }
     t1=$(now)
-    kill -TERM "$pid"
-    wait "$pid" || true
+    n=$(stored "$url")
+    if [ "$n" != "$TRACES" ]; then
+        echo "bench-ingest: $label holds $n events, expected $TRACES" >&2
+        exit 1
+    fi
     awk -v l="$label" -v s="$(( (t1 - t0) / 1000 ))" -v e="$TRACES" -v b="$BYTES" 'BEGIN {
         printf "| `tracefix run` into %s | %.2f | %.0f | %.0f |\n", l, s / 1e6, e / (s / 1e6), b / (s / 1e6) / 1e6 }'
     echo "$(( (t1 - t0) / 1000 ))" >"$DIR/$label.us"

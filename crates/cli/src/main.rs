@@ -1,6 +1,10 @@
 //! The `tracefix` command line. Thin: argument parsing and output live here,
 //! everything else in the library crates.
 
+/// glibc's allocator cost a third of `tracefix run`'s CPU (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod doctor;
 mod groups;
 mod init;
@@ -99,7 +103,7 @@ enum Command {
 
     /// Run the service: sources, HTTP API, workers and metrics, until
     /// SIGINT or SIGTERM.
-    Run,
+    Run(run::RunArgs),
 
     /// List error groups, most recently seen first.
     Groups(groups::GroupsArgs),
@@ -196,11 +200,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             logging::init(global.log_format.map_or(LogFormat::Text, Into::into), None)?;
             doctor::run(global.config.as_deref(), &global.overrides())
         }
-        Command::Run => {
+        Command::Run(args) => {
             let loaded =
                 tracefix_config::load_valid(global.config.as_deref(), &global.overrides())?;
             logging::init(loaded.settings.log.format, Some(&loaded.settings.log.level))?;
-            run::run(loaded)
+            run::run(loaded, args)
         }
         command => {
             let loaded = tracefix_config::load(global.config.as_deref(), &global.overrides())?;
@@ -227,7 +231,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     Command::Requeue(args) => jobs::requeue(store.as_ref(), &args).await,
                     Command::Pause => jobs::set_paused(store.as_ref(), true).await,
                     Command::Resume => jobs::set_paused(store.as_ref(), false).await,
-                    Command::Scan(_) | Command::Init(_) | Command::Run | Command::Doctor => {
+                    Command::Scan(_) | Command::Init(_) | Command::Run(_) | Command::Doctor => {
                         unreachable!("handled above")
                     }
                 };

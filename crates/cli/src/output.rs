@@ -18,7 +18,7 @@ struct EventJson<'a> {
     frames: Vec<FrameJson<'a>>,
     fingerprint: &'a str,
     fingerprint_version: u32,
-    md5_raw: &'a str,
+    md5_raw: String,
     source: SourceJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream: Option<&'a str>,
@@ -110,7 +110,7 @@ pub fn write_event_json(out: &mut impl Write, event: &ErrorEvent, path: &str) ->
         frames: exc.frames.iter().map(frame_json).collect(),
         fingerprint: &event.fingerprint,
         fingerprint_version: event.fingerprint_version,
-        md5_raw: &event.md5_raw,
+        md5_raw: event.md5_raw(),
         source: SourceJson {
             path,
             first_line: event.span.first_line,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use clap::Args;
 use tokio::signal::unix::{SignalKind, signal};
 use tracefix_config::{HandlerKind, Loaded, Settings};
 use tracefix_store_any::BackoffPolicy;
@@ -14,12 +15,68 @@ use tracing::{debug, error, info, warn};
 use crate::services::{self, Services};
 use crate::{metrics_http, store_open};
 
-pub fn run(loaded: Loaded) -> Result<ExitCode> {
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Read the configured sources to their end, store what they hold and
+    /// exit: no following, no HTTP server, no workers (a batch import, or a
+    /// benchmark of ingestion).
+    #[arg(long)]
+    pub once: bool,
+}
+
+pub fn run(loaded: Loaded, args: RunArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    if args.once {
+        return runtime.block_on(ingest_once(loaded));
+    }
     runtime.block_on(serve(loaded))
+}
+
+/// `tracefix run --once`: the sources to their end, then exit.
+async fn ingest_once(loaded: Loaded) -> Result<ExitCode> {
+    let settings = Arc::new(loaded.settings);
+    if settings.sources.is_empty() {
+        bail!("tracefix run --once needs at least one [[source]] in the configuration");
+    }
+    let started = std::time::Instant::now();
+    let store = store_open::open(&settings).await?;
+    let mut services = Services::new(settings.clone(), store.clone());
+    services::start_sources(&mut services, true)?;
+    let mut sigterm = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    let mut failed = false;
+    loop {
+        tokio::select! {
+            _ = sigterm.recv() => { info!("SIGTERM: stopping"); services.shutdown.cancel(); }
+            _ = sigint.recv() => { info!("SIGINT: stopping"); services.shutdown.cancel(); }
+            ended = services.tasks.join_next() => match ended {
+                None => break,
+                Some(Ok((name, Ok(())))) => debug!(service = name, "done"),
+                Some(Ok((name, Err(e)))) => {
+                    failed = true;
+                    error!(service = name, error = %format!("{e:#}"), "failed");
+                    services.shutdown.cancel();
+                }
+                Some(Err(e)) => {
+                    failed = true;
+                    error!(error = %e, "a service panicked");
+                    services.shutdown.cancel();
+                }
+            },
+        }
+    }
+    store.close().await;
+    if failed {
+        bail!("tracefix run --once stopped because a source or the store failed (see above)");
+    }
+    info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "all sources read to their end and stored"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(loaded: Loaded) -> Result<ExitCode> {
@@ -60,7 +117,7 @@ async fn serve(loaded: Loaded) -> Result<ExitCode> {
         );
     }
 
-    services::start_sources(&mut services)?;
+    services::start_sources(&mut services, false)?;
     services::start_server(&mut services).await?;
 
     if settings.worker.enabled {

@@ -66,7 +66,7 @@ impl Services {
 /// commits) and one task per configured source. The pipeline's handle stays
 /// in [`Services::ingest`] for the HTTP server and until shutdown, so a
 /// source that ends (standard input at its end) does not stop the pipeline.
-pub fn start_sources(services: &mut Services) -> Result<()> {
+pub fn start_sources(services: &mut Services, once: bool) -> Result<()> {
     let settings = services.settings.clone();
     let options = IngestOptions {
         batch_max_events: settings.ingest.batch_size.max(1),
@@ -79,12 +79,14 @@ pub fn start_sources(services: &mut Services) -> Result<()> {
         pipeline.run(shutdown).await?;
         Ok(())
     });
-    let counters = handle.counters();
-    let shutdown = services.shutdown.clone();
-    services.spawn("ingest-metrics", async move {
-        export_ingest_metrics(counters, shutdown).await;
-        Ok(())
-    });
+    if !once {
+        let counters = handle.counters();
+        let shutdown = services.shutdown.clone();
+        services.spawn("ingest-metrics", async move {
+            export_ingest_metrics(counters, shutdown).await;
+            Ok(())
+        });
+    }
     for source in &settings.sources {
         let shutdown = services.shutdown.clone();
         let handle = handle.clone();
@@ -96,9 +98,12 @@ pub fn start_sources(services: &mut Services) -> Result<()> {
                     .context("a [[source]] of type \"file\" needs a path")?;
                 info!(%pattern, "reading log files");
                 let store = services.store.clone();
+                let options = FileSourceOptions {
+                    once,
+                    ..FileSourceOptions::new(pattern)
+                };
                 services.spawn("file-source", async move {
-                    run_file_source(FileSourceOptions::new(pattern), store, handle, shutdown)
-                        .await?;
+                    run_file_source(options, store, handle, shutdown).await?;
                     Ok(())
                 });
             }
@@ -106,14 +111,19 @@ pub fn start_sources(services: &mut Services) -> Result<()> {
                 info!("reading standard input");
                 services.spawn("stdin-source", async move {
                     run_stdin_source(handle, shutdown.clone()).await?;
-                    // The end of the input is not the end of the service.
-                    shutdown.cancelled().await;
+                    // The end of the input is not the end of the service,
+                    // unless the run is `--once`.
+                    if !once {
+                        shutdown.cancelled().await;
+                    }
                     Ok(())
                 });
             }
         }
     }
-    services.ingest = Some(handle);
+    // With `--once` the sources hold the only handles: the pipeline ends, and
+    // commits its last batch, when the last source has sent its end.
+    services.ingest = (!once).then_some(handle);
     Ok(())
 }
 

@@ -204,7 +204,7 @@ fn run_ingests_a_file_and_http_batches() {
 #[test]
 fn counts_are_exact_after_20_sigkills() {
     // Small batches make ingestion take a while, and the log grows by a
-    // fifth every four runs, so the kills land while `tracefix run` is
+    // twentieth before every run, so the kills land while `tracefix run` is
     // reading, detecting and committing.
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("app.log");
@@ -218,19 +218,12 @@ fn counts_are_exact_after_20_sigkills() {
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut mid_ingest = 0;
     for round in 0..20 {
-        if round % 4 == 0 {
-            lines += append_log(
-                &log,
-                round / 4 * 25_000,
-                (round / 4 + 1) * 25_000,
-                &mut truth,
-            );
-        }
+        lines += append_log(&log, round * 12_500, (round + 1) * 12_500, &mut truth);
         let mut child = spawn_run(dir.path());
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(80 + rng % 250));
+        std::thread::sleep(Duration::from_millis(20 + rng % 150));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let now = groups(dir.path());

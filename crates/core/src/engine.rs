@@ -684,8 +684,8 @@ impl SourceState {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let unframed = framing::unframe(line);
         let ch = channel_index(unframed.channel);
-        let raw = String::from_utf8_lossy(line).into_owned();
-        let text = String::from_utf8_lossy(&unframed.text);
+        let raw = utf8_lossy(line).into_owned();
+        let text = utf8_lossy(&unframed.text);
         // A piece whose continuation did not come within a few lines is a line
         // of its own (the writer died, or the log was cut): it must not be
         // glued to a later line, whatever lines were skipped in between.
@@ -902,7 +902,6 @@ impl SourceState {
                 let text = line.raw;
                 self.stats.events += 1;
                 ctx.out.push(ErrorEvent {
-                    md5_raw: fingerprint::md5_raw(&text),
                     span: Span {
                         source: self.id,
                         first_line: line.first,
@@ -1251,6 +1250,15 @@ fn remember(channel: &mut ChannelState, mut line: LogicalLine) {
     }
 }
 
+/// `String::from_utf8_lossy` checks byte by byte; `str::from_utf8` validates
+/// ASCII a word at a time, and almost every log line is valid UTF-8.
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -1314,7 +1322,6 @@ fn build_event(
         kind,
         fingerprint: fingerprint::fingerprint(&chain),
         fingerprint_version: FINGERPRINT_VERSION,
-        md5_raw: fingerprint::md5_raw(&text),
         chain,
         span: Span {
             source,

@@ -137,8 +137,6 @@ pub struct ErrorEvent {
     pub fingerprint: String,
     /// The version of the fingerprint algorithm that produced `fingerprint`.
     pub fingerprint_version: u32,
-    /// The md5 of the raw text as the AWS "self-healing code" guidance computes it.
-    pub md5_raw: String,
     pub span: Span,
     /// The raw text of the event: its physical input lines joined by `\n`
     /// (invalid UTF-8 replaced by U+FFFD).
@@ -152,6 +150,12 @@ pub struct ErrorEvent {
 }
 
 impl ErrorEvent {
+    /// The md5 of the raw text as the AWS "self-healing code" guidance computes
+    /// it; computed on demand, since only `scan --json` shows it.
+    pub fn md5_raw(&self) -> String {
+        crate::fingerprint::md5_raw(&self.text)
+    }
+
     /// The exception that ended the program or request.
     pub fn exception(&self) -> &Exception {
         self.chain.last().expect("an event always has an exception")

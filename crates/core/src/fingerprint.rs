@@ -138,6 +138,20 @@ fn file_key(path: &str) -> String {
 /// Content hashes that bundlers put in file names (`main.3f9a1c2b.js`).
 static BUILD_HASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.[0-9a-f]{6,}\b").expect("re"));
 
+/// Whether `BUILD_HASH` can match: a `.` followed by six lowercase hex digits
+/// (checked by hand, since almost no file name has one).
+fn has_build_hash(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    memchr::memchr_iter(b'.', bytes).any(|dot| {
+        bytes[dot + 1..]
+            .iter()
+            .take(6)
+            .filter(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+            .count()
+            == 6
+    })
+}
+
 /// Frames that never identify a bug: JVM lambda proxies and lambda bodies
 /// (their numbering follows compilation order).
 fn is_generated_frame(function: &str) -> bool {
@@ -148,8 +162,10 @@ fn is_generated_frame(function: &str) -> bool {
 
 /// One frame's contribution to the fingerprint: basename, function and context line.
 fn frame_component(frame: &Frame) -> String {
-    let mut c = String::new();
-    c.push_str(&BUILD_HASH.replace_all(&file_key(&frame.path), ""));
+    let mut c = file_key(&frame.path);
+    if has_build_hash(&c) {
+        c = BUILD_HASH.replace_all(&c, "").into_owned();
+    }
     if frame.function.is_empty() {
         // A `SyntaxError` location: where the parser noticed the error (and so
         // the line shown) differs between Python versions; the file is the bug.
@@ -157,7 +173,10 @@ fn frame_component(frame: &Frame) -> String {
     }
     c.push('|');
     let mut function = frame.function.trim().to_string();
-    for (re, replacement) in GENERATED.iter() {
+    // Every generated-name rule needs a `$` or an `Accessor`: skip the five
+    // regex passes for the names of ordinary code.
+    let generated = function.contains('$') || function.contains("Accessor");
+    for (re, replacement) in GENERATED.iter().filter(|_| generated) {
         // `replace_all` borrows when nothing matches: no copy for most names.
         if let std::borrow::Cow::Owned(replaced) = re.replace_all(&function, *replacement) {
             function = replaced;

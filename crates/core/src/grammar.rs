@@ -117,6 +117,15 @@ pub(crate) fn other_report(line: &str, language: Language) -> Option<Option<Star
 fn looks_like_log_prefix(head: &str) -> bool {
     head.ends_with(' ') && head.contains(|c: char| c.is_ascii_digit() || c == '[')
 }
+/// `str::find` builds a two-way searcher on every call; these lines are
+/// searched once per line of input, so each needle's searcher is built once.
+macro_rules! find {
+    ($haystack:expr, $needle:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find($haystack.as_bytes())
+    }};
+}
 
 /// Where a trace starts in `line`, if it does.
 pub(crate) fn start(line: &str) -> Option<Start> {
@@ -226,7 +235,7 @@ pub(crate) fn parse(language: Language, lines: &[&str]) -> (EventKind, Vec<Excep
 /// A JVM frame line: the trace's header is claimed back by [`back`]. A log
 /// prefix before the frame's tab is the writer's prefix.
 fn java_start(line: &str) -> Option<Start> {
-    let at = line.find("\tat ").or_else(|| line.find(" at "))?;
+    let at = find!(line, "\tat ").or_else(|| find!(line, " at "))?;
     let ws_start = line[..at].trim_end_matches([' ', '\t']).len();
     let prefix_len = if line[..ws_start].is_empty() {
         0
@@ -260,7 +269,7 @@ fn javascript_start(line: &str) -> Option<Start> {
             standalone: true,
         });
     }
-    let at = line.find("    at ")?;
+    let at = find!(line, "    at ")?;
     let prefix_len = if line[..at].trim().is_empty() { 0 } else { at };
     javascript::is_v8_frame(&line[prefix_len..]).then_some(Start {
         prefix_len,
@@ -286,7 +295,7 @@ fn ruby_start(line: &str) -> Option<Start> {
             standalone: true,
         });
     }
-    let at = line.find(":in ")?;
+    let at = find!(line, ":in ")?;
     let token = line[..at].rfind(' ').map_or(0, |i| i + 1);
     // A gem frame starts with `name (1.2.3) `: back up over it.
     let prefix_len = [
@@ -351,7 +360,7 @@ fn php_start(line: &str) -> Option<Start> {
 /// A .NET frame (`   at Ns.Type.Method(…)`), after an optional log prefix;
 /// the header is claimed back.
 fn dotnet_start(line: &str) -> Option<Start> {
-    let at = line.find(" at ")?;
+    let at = find!(line, " at ")?;
     let ws_start = line[..at].trim_end_matches(' ').len();
     // A log prefix keeps its one separating space; the rest is the frame's indent.
     let prefix_len = match ws_start {
@@ -381,7 +390,7 @@ fn rust_start(line: &str) -> Option<Start> {
             standalone: false,
         });
     }
-    if let Some(at) = line.find("Error: ")
+    if let Some(at) = find!(line, "Error: ")
         && (at == 0 || looks_like_log_prefix(&line[..at]))
         && rust::is_debug_error(&line[at..])
     {
@@ -393,7 +402,7 @@ fn rust_start(line: &str) -> Option<Start> {
             standalone: true,
         });
     }
-    let at = line.find("thread '")?;
+    let at = find!(line, "thread '")?;
     if at > 0 && !line[..at].ends_with(' ') {
         return None;
     }

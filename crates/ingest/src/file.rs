@@ -29,6 +29,9 @@ pub struct FileSourceOptions {
     pub read_size: usize,
     /// Bytes read at most per file per round, so one busy file cannot starve the others.
     pub max_bytes_per_round: usize,
+    /// Read every file to its end once, finish it, and return (`tracefix run
+    /// --once`) instead of following the files.
+    pub once: bool,
 }
 
 impl FileSourceOptions {
@@ -38,6 +41,7 @@ impl FileSourceOptions {
             poll_interval: Duration::from_millis(250),
             read_size: 128 * 1024,
             max_bytes_per_round: 8 * 1024 * 1024,
+            once: false,
         }
     }
 }
@@ -116,24 +120,60 @@ async fn follow(
             }
         }
         let mut gone = Vec::new();
+        // With `once`, files that cannot be opened were reported and are skipped.
+        let mut all_at_end = true;
         for (identity, f) in followed.iter_mut() {
             match read_new(f, &mut buf, options.max_bytes_per_round, &pipeline).await {
                 Ok(at_end) => {
                     if !f.listed && at_end {
                         gone.push(*identity);
                     }
+                    all_at_end &= at_end;
                 }
                 Err(ReadError::Pipeline(e)) => return Err(e),
                 Err(ReadError::Io(e)) => {
                     tracing::warn!(path = %f.path.display(), error = %e, "cannot read; will retry");
+                    all_at_end = false;
                 }
             }
         }
+        if options.once && all_at_end {
+            // The end of each file is the end of its input: a last line
+            // without its newline is a line, and open traces end there.
+            if followed.is_empty() && !reported.is_empty() {
+                return Err(IngestError::Source(format!(
+                    "no readable file matches {}",
+                    options.pattern
+                )));
+            }
+            for (_, mut f) in followed.drain() {
+                if !f.partial.is_empty() {
+                    let data = std::mem::take(&mut f.partial);
+                    send_data(&f, data, f.offset, &pipeline)
+                        .await
+                        .map_err(|e| match e {
+                            ReadError::Pipeline(e) => e,
+                            ReadError::Io(e) => IngestError::Source(e.to_string()),
+                        })?;
+                }
+                pipeline.send(Input::FileClosed { key: f.key }).await?;
+            }
+            return Ok(());
+        }
+
         for identity in gone {
             if let Some(f) = followed.remove(&identity) {
                 tracing::info!(path = %f.path.display(), "file gone and read to its end");
                 pipeline.send(Input::FileClosed { key: f.key }).await?;
             }
+        }
+        if options.once {
+            // Still reading: no pause between rounds.
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
+            tokio::task::yield_now().await;
+            continue;
         }
         tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),

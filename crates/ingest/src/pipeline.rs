@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 use tracefix_core::{Config, Engine, ErrorEvent, SourceId};
 use tracefix_server::{Batch, IngestSink, SinkError};
 use tracefix_store::{Checkpoint, Occurrence, Store, StoreError};
@@ -337,17 +338,25 @@ impl Pipeline {
     /// what is complete. Open traces of files stay uncommitted: their files'
     /// checkpoints point before them, so the next run reads them again.
     ///
-    /// Detection and store writes overlap: batches go to a committer that
-    /// runs beside the detector in this same task.
+    /// Detection and store writes overlap: batches go to a committer task
+    /// that runs beside the detector.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), IngestError> {
         let (tx, rx) = mpsc::channel(1);
-        let committer = committer(
+        // A task of its own, so that on a multi-threaded runtime the store's
+        // work runs on another core while the detector reads on.
+        // Dropped with this future (an aborted pipeline), it aborts too, and a
+        // transaction it had open rolls back.
+        let committer = AbortOnDropHandle::new(tokio::spawn(committer(
             self.store.clone(),
             rx,
             self.counters.clone(),
             shutdown.clone(),
-        );
-        let (result, ()) = tokio::join!(self.detect(tx, shutdown), committer);
+        )));
+        let result = self.detect(tx, shutdown).await;
+        // The detector dropped its sender: the committer finishes the last batch.
+        committer
+            .await
+            .map_err(|e| IngestError::Source(format!("the committer stopped: {e}")))?;
         result
     }
 
