@@ -275,7 +275,10 @@ mod tests {
         );
         assert_eq!(SourceLanguage::from_path("Makefile"), None);
         assert_eq!(SourceLanguage::from_path("a.kt"), None);
-        assert_eq!(SourceLanguage::from_path(".py"), Some(SourceLanguage::Python));
+        assert_eq!(
+            SourceLanguage::from_path(".py"),
+            Some(SourceLanguage::Python)
+        );
     }
 
     /// Every grammar loads with the tree-sitter runtime's ABI.

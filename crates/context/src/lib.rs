@@ -210,7 +210,10 @@ struct Candidate {
     kind: SnippetKind,
     extent: Extent,
     symbol: Option<String>,
+    /// The lines of the piece itself: what overlaps or touches merges.
     lines: BTreeSet<u32>,
+    /// Declaration lines shown above it (`class Cart:`), which merge nothing.
+    headers: BTreeSet<u32>,
     marked: BTreeSet<u32>,
     note: Option<String>,
     /// How `omitted` names it.
@@ -343,6 +346,7 @@ pub fn build_context(
                     extent: Extent::Lines,
                     symbol: None,
                     lines: lines.into_iter().collect(),
+                    headers: BTreeSet::new(),
                     marked: BTreeSet::new(),
                     note: None,
                     label: format!("imports of {path}"),
@@ -439,13 +443,13 @@ fn frame_item(
     let marked: BTreeSet<u32> = frame.line.into_iter().collect();
     let at = frame.line.map(|l| format!(":{l}")).unwrap_or_default();
     if let Some(function) = function {
-        let lines = function_lines(&function);
         let candidate = Candidate {
             path: path.to_string(),
             kind,
             extent: Extent::Function,
             symbol: Some(function.qualified_name.clone()),
-            lines,
+            lines: (function.start_line..=function.end_line).collect(),
+            headers: function.header_lines.iter().copied().collect(),
             marked,
             note: None,
             label: format!("{role} {} ({path}{at})", function.qualified_name),
@@ -467,20 +471,12 @@ fn frame_item(
         extent: Extent::Window,
         symbol,
         lines: (first..=last).collect(),
+        headers: BTreeSet::new(),
         marked,
         note: None,
         label: format!("{role} {path}{at} (lines {first}-{last})"),
     };
     Ok((candidate, None))
-}
-
-fn function_lines(function: &FunctionSpan) -> BTreeSet<u32> {
-    function
-        .header_lines
-        .iter()
-        .copied()
-        .chain(function.start_line..=function.end_line)
-        .collect()
 }
 
 /// The definitions of the names the crash-site function calls: first in its
@@ -511,9 +507,8 @@ fn called_definitions(
         .iter()
         .map(|f| f.rsplit_once('/').map_or("", |(dir, _)| dir))
         .collect();
-    let same_family = |path: &str| {
-        SourceLanguage::from_path(path).is_some_and(|l| l.family() == family)
-    };
+    let same_family =
+        |path: &str| SourceLanguage::from_path(path).is_some_and(|l| l.family() == family);
     let mut search_order: Vec<String> = vec![crash_path.to_string()];
     search_order.extend(
         frame_files
@@ -540,10 +535,8 @@ fn called_definitions(
                 continue;
             };
             for definition in source.definitions_named(&name) {
-                let lines = function_lines(&definition);
-                let shown = |c: &Candidate| {
-                    c.path == *path && c.lines.contains(&definition.start_line)
-                };
+                let shown =
+                    |c: &Candidate| c.path == *path && c.lines.contains(&definition.start_line);
                 if frame_items.iter().any(shown) || found.iter().any(shown) {
                     continue;
                 }
@@ -556,7 +549,8 @@ fn called_definitions(
                         "called definition {} ({path}:{}-{})",
                         definition.qualified_name, definition.start_line, definition.end_line
                     ),
-                    lines,
+                    lines: (definition.start_line..=definition.end_line).collect(),
+                    headers: definition.header_lines.iter().copied().collect(),
                     marked: BTreeSet::new(),
                     note: None,
                 });
@@ -583,7 +577,9 @@ fn merge(
                     || (l > 1 && c.lines.contains(&(l - 1)))
             })
     };
-    let touched: Vec<usize> = (0..accepted.len()).filter(|&i| touches(&accepted[i])).collect();
+    let touched: Vec<usize> = (0..accepted.len())
+        .filter(|&i| touches(&accepted[i]))
+        .collect();
     let mut result = accepted.to_vec();
     let Some(&first) = touched.first() else {
         let added = cost(candidate, sources);
@@ -596,10 +592,12 @@ fn merge(
         removed_cost += cost(&accepted[i], sources);
         if i != first {
             host.lines.extend(&accepted[i].lines);
+            host.headers.extend(&accepted[i].headers);
             host.marked.extend(&accepted[i].marked);
         }
     }
     host.lines.extend(&candidate.lines);
+    host.headers.extend(&candidate.headers);
     host.marked.extend(&candidate.marked);
     let host_cost = cost(&host, sources);
     result[first] = host;
@@ -616,8 +614,8 @@ fn cost(candidate: &Candidate, sources: &mut Sources<'_>) -> usize {
 fn to_snippet(candidate: &Candidate, sources: &mut Sources<'_>) -> Snippet {
     let source = sources.get(&candidate.path);
     let lines: Vec<SourceLine> = candidate
-        .lines
-        .iter()
+        .headers
+        .union(&candidate.lines)
         .map(|&number| SourceLine {
             number,
             text: clip(source.map_or("", |s| s.line(number))),
@@ -659,6 +657,7 @@ fn truncate_crash_site(
     let symbol = crash.symbol.as_deref().unwrap_or("(unnamed)");
     let mut cut = crash.clone();
     cut.extent = Extent::Truncated;
+    cut.headers.clear();
     let shown = |cut: &mut Candidate, low: u32, high: u32, sources: &mut Sources<'_>| {
         cut.lines = (low..=high).collect();
         cut.note = Some(format!(

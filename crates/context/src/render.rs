@@ -75,14 +75,11 @@ pub fn render_snippet(snippet: &Snippet) -> String {
         .last()
         .map_or(1, |l| l.number.to_string().len());
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "--- {}:{}-{} ({}",
-        snippet.path,
-        snippet.start_line,
-        snippet.end_line,
-        kind_label(snippet.kind)
-    );
+    let _ = write!(out, "--- {}:{}", snippet.path, snippet.start_line);
+    if snippet.end_line != snippet.start_line {
+        let _ = write!(out, "-{}", snippet.end_line);
+    }
+    let _ = write!(out, " ({}", kind_label(snippet.kind));
     if let Some(symbol) = &snippet.symbol {
         let _ = write!(out, ": {symbol}");
     }
@@ -102,7 +99,11 @@ pub fn render_snippet(snippet: &Snippet) -> String {
         } else {
             ' '
         };
-        let _ = writeln!(out, "{marker} {:>width$} | {}", line.number, line.text);
+        let _ = write!(out, "{marker} {:>width$} |", line.number);
+        if !line.text.is_empty() {
+            let _ = write!(out, " {}", line.text);
+        }
+        out.push('\n');
         previous = Some(line.number);
     }
     if let Some(note) = &snippet.note {
@@ -134,9 +135,13 @@ mod tests {
         assert_eq!(estimate_tokens("self.items[0]"), 7);
         assert_eq!(estimate_tokens("x\n    y"), 3);
         assert_eq!(estimate_tokens("é"), 1);
-        let code = "def total(self):\n    return sum(i.price for i in self.items) / len(self.items)\n";
+        let code =
+            "def total(self):\n    return sum(i.price for i in self.items) / len(self.items)\n";
         let estimate = estimate_tokens(code);
-        assert!(code.len() / 4 <= estimate && estimate <= code.len() / 2, "{estimate}");
+        assert!(
+            code.len() / 4 <= estimate && estimate <= code.len() / 2,
+            "{estimate}"
+        );
     }
 
     proptest! {

@@ -78,7 +78,10 @@ impl RepoIndex {
         files.dedup();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, file) in files.iter().enumerate() {
-            by_name.entry(file_name(file).to_lowercase()).or_default().push(index);
+            by_name
+                .entry(file_name(file).to_lowercase())
+                .or_default()
+                .push(index);
         }
         RepoIndex {
             root: root.to_path_buf(),
@@ -97,7 +100,9 @@ impl RepoIndex {
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.files.binary_search_by(|f| f.as_str().cmp(path)).is_ok()
+        self.files
+            .binary_search_by(|f| f.as_str().cmp(path))
+            .is_ok()
     }
 
     /// Reads a tracked file. Symbolic links and other non-regular files are
@@ -105,7 +110,10 @@ impl RepoIndex {
     /// over [`MAX_FILE_BYTES`].
     pub fn read(&self, path: &str) -> io::Result<String> {
         if !self.contains(path) {
-            return Err(io::Error::new(io::ErrorKind::NotFound, "not a tracked file"));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "not a tracked file",
+            ));
         }
         let full = self.root.join(path);
         let metadata = std::fs::symlink_metadata(&full)?;
@@ -229,9 +237,8 @@ impl QueryPath {
         };
         let normalized = normalize_path(printed)?;
         let raw = components(&normalized);
-        let mut stripped = strip_configured(&raw, prefixes).unwrap_or_else(|| {
-            components(&tracefix_core::paths::app_relative(&normalized))
-        });
+        let mut stripped = strip_configured(&raw, prefixes)
+            .unwrap_or_else(|| components(&tracefix_core::paths::app_relative(&normalized)));
         if stripped.is_empty() {
             stripped = raw.last().cloned().into_iter().collect();
         }
@@ -340,7 +347,10 @@ fn jvm_package_path(file: &str, function: &str) -> Option<Vec<String>> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    if path.iter().any(|s| s.is_empty() || s.contains(['/', ' ', '('])) {
+    if path
+        .iter()
+        .any(|s| s.is_empty() || s.contains(['/', ' ', '(']))
+    {
         return None;
     }
     path.push(file.to_string());
@@ -408,7 +418,8 @@ pub fn short_function_name(function: &str) -> Option<&str> {
         {
             return Some(name);
         }
-        let cleaned = segment.trim_matches(|c| matches!(c, '(' | ')' | '*' | '&' | '-' | '{' | '}'));
+        let cleaned =
+            segment.trim_matches(|c| matches!(c, '(' | ')' | '*' | '&' | '-' | '{' | '}'));
         if is_identifier(cleaned) && !is_generated_segment(cleaned) {
             return Some(cleaned);
         }
@@ -436,7 +447,10 @@ fn is_generated_segment(segment: &str) -> bool {
         && segment[1..].bytes().all(|b| b.is_ascii_hexdigit());
     digits_after("func")
         || rust_hash
-        || matches!(segment, "async" | "new" | "closure" | "Object" | "anonymous")
+        || matches!(
+            segment,
+            "async" | "new" | "closure" | "Object" | "anonymous"
+        )
 }
 
 #[cfg(test)]
@@ -460,7 +474,12 @@ mod tests {
         )
     }
 
-    fn resolved(index: &RepoIndex, file: &str, function: &str, prefixes: &[&str]) -> Option<String> {
+    fn resolved(
+        index: &RepoIndex,
+        file: &str,
+        function: &str,
+        prefixes: &[&str],
+    ) -> Option<String> {
         let prefixes: Vec<String> = prefixes.iter().map(|p| p.to_string()).collect();
         index
             .resolve(&frame(file, function), &prefixes)
@@ -469,7 +488,10 @@ mod tests {
 
     #[test]
     fn normalizes_printed_paths() {
-        assert_eq!(normalize_path("file:///app/x.js").as_deref(), Some("/app/x.js"));
+        assert_eq!(
+            normalize_path("file:///app/x.js").as_deref(),
+            Some("/app/x.js")
+        );
         assert_eq!(
             normalize_path("webpack:///./src/cart.ts?abc").as_deref(),
             Some("/src/cart.ts")
@@ -489,13 +511,25 @@ mod tests {
 
     #[test]
     fn longest_suffix_wins_and_prefixes_are_stripped() {
-        let repo = index(&["orders/service.py", "billing/service.py", "service.py", "srv/handler.py", "handler.py"]);
+        let repo = index(&[
+            "orders/service.py",
+            "billing/service.py",
+            "service.py",
+            "srv/handler.py",
+            "handler.py",
+        ]);
         assert_eq!(
             resolved(&repo, "/app/orders/service.py", "f", &[]).as_deref(),
             Some("orders/service.py")
         );
         assert_eq!(
-            resolved(&repo, "/home/deploy/releases/42/billing/service.py", "f", &[]).as_deref(),
+            resolved(
+                &repo,
+                "/home/deploy/releases/42/billing/service.py",
+                "f",
+                &[]
+            )
+            .as_deref(),
             Some("billing/service.py")
         );
         // `/srv` is where the app was deployed, not a directory of the repository.
@@ -535,7 +569,13 @@ mod tests {
             Some("src/main/java/com/acme/shop/Cart.java")
         );
         assert_eq!(
-            resolved(&repo, "Cart.java", "com.acme.legacy.Cart$Line.lambda$price$0", &[]).as_deref(),
+            resolved(
+                &repo,
+                "Cart.java",
+                "com.acme.legacy.Cart$Line.lambda$price$0",
+                &[]
+            )
+            .as_deref(),
             Some("src/main/java/com/acme/legacy/Cart.java")
         );
     }
@@ -544,7 +584,13 @@ mod tests {
     fn windows_paths_match_case_insensitively() {
         let repo = index(&["Shop/Cart.cs"]);
         assert_eq!(
-            resolved(&repo, r"C:\build\src\shop\cart.cs", "Shop.Cart.Total()", &[]).as_deref(),
+            resolved(
+                &repo,
+                r"C:\build\src\shop\cart.cs",
+                "Shop.Cart.Total()",
+                &[]
+            )
+            .as_deref(),
             Some("Shop/Cart.cs")
         );
     }

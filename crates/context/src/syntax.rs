@@ -91,7 +91,9 @@ impl ParsedSource {
 
     /// Whether the parse found syntax errors (the tree is still used).
     pub fn has_syntax_errors(&self) -> bool {
-        self.tree.as_ref().is_some_and(|t| t.root_node().has_error())
+        self.tree
+            .as_ref()
+            .is_some_and(|t| t.root_node().has_error())
     }
 
     pub fn line_count(&self) -> u32 {
@@ -204,7 +206,8 @@ impl ParsedSource {
             {
                 descend = false;
             }
-            if !(descend && cursor.goto_first_child()) && !advance(&mut cursor) {
+            let descended = descend && cursor.goto_first_child();
+            if !descended && !advance(&mut cursor) {
                 break;
             }
         }
@@ -454,9 +457,7 @@ fn is_extra_import(language: SourceLanguage, node: Node<'_>, source: &[u8]) -> b
                 node.kind(),
                 "lexical_declaration" | "variable_declaration" | "expression_statement"
             ) && node.parent().is_some_and(|p| p.kind() == "program")
-                && node
-                    .utf8_text(source)
-                    .is_ok_and(|t| t.contains("require("))
+                && node.utf8_text(source).is_ok_and(|t| t.contains("require("))
         }
         SourceLanguage::Ruby => {
             node.kind() == "call"
@@ -507,6 +508,8 @@ fn trailing_identifier(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn span(language: SourceLanguage, source: &str, line: u32) -> Option<(String, u32, u32)> {
@@ -557,6 +560,29 @@ mod tests {
         assert_eq!(ParsedSource::new(None, String::new()).line_count(), 0);
     }
 
+    proptest! {
+        /// The `context_spans` fuzz target's checks, on stable: any text in
+        /// Python or JavaScript, any line.
+        #[test]
+        fn spans_hold_their_line(
+            text in r#"(def |class |function |  |\n|\(|\)|\{|\}|:|=>|x|=|import |"|#)*"#,
+            javascript: bool,
+            line in 0u32..40,
+        ) {
+            let language = if javascript { SourceLanguage::JavaScript } else { SourceLanguage::Python };
+            let source = ParsedSource::new(Some(language), text);
+            if let Some(function) = source.enclosing_function(line) {
+                prop_assert!(function.start_line <= line && line <= function.end_line);
+                prop_assert!(function.end_line <= source.line_count());
+                prop_assert!(function.header_lines.iter().all(|&h| h < function.start_line));
+                let _ = source.callees(&function);
+            }
+            for import in source.import_lines() {
+                prop_assert!(import >= 1 && import <= source.line_count());
+            }
+        }
+    }
+
     #[test]
     fn trailing_identifiers() {
         assert_eq!(trailing_identifier("self.repo.load"), "load");
@@ -564,20 +590,5 @@ mod tests {
         assert_eq!(trailing_identifier("$this->save"), "save");
         assert_eq!(trailing_identifier("valid?"), "valid?");
         assert_eq!(trailing_identifier("a."), "");
-    }
-}
-#[cfg(test)]
-mod debug_tree {
-    #[test]
-    #[ignore]
-    fn print_tree() {
-        let language = std::env::var("TS_LANG").unwrap();
-        let path = std::env::var("TS_FILE").unwrap();
-        let text = std::fs::read_to_string(path).unwrap();
-        let language = crate::SourceLanguage::from_path(&format!("x.{language}")).unwrap();
-        let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&language.grammar()).unwrap();
-        let tree = parser.parse(&text, None).unwrap();
-        println!("{}", tree.root_node().to_sexp());
     }
 }
