@@ -279,6 +279,17 @@ impl ParsedSource {
             }
             ancestor = node.parent();
         }
+        // A Go method belongs to its receiver's type: `func (c *Cart) Average()`.
+        if let Some(receiver) = function.child_by_field_name("receiver")
+            && let Ok(text) = receiver.utf8_text(source)
+        {
+            let text = text.trim_end_matches([')', ' ']);
+            let text = text.split('[').next().unwrap_or(text);
+            let receiver_type = trailing_identifier(text);
+            if !receiver_type.is_empty() {
+                scopes.push(receiver_type.to_string());
+            }
+        }
         scopes.reverse();
         header_rows.reverse();
         scopes.push(name.clone());
@@ -351,7 +362,10 @@ fn function_name<'s>(spec: &Spec, node: Node<'_>, source: &'s [u8]) -> Option<&'
         return Some(name);
     }
     if spec.named_closures.contains(&kind) {
-        let (_, name) = closure_binding(node)?;
+        // `const total = function () {…}`, else `function total() {…}` passed as a value.
+        let name = closure_binding(node)
+            .map(|(_, name)| name)
+            .or_else(|| node.child_by_field_name("name"))?;
         return name.utf8_text(source).ok().map(trailing_identifier);
     }
     None
@@ -545,6 +559,20 @@ mod tests {
         );
         let parsed = ParsedSource::new(Some(SourceLanguage::JavaScript), source.into());
         assert_eq!(parsed.import_lines(), vec![1]);
+    }
+
+    #[test]
+    fn named_function_expression_and_go_receiver() {
+        let source = "app.get('/', function show(req, res) {\n  res.send(req.x.y);\n});\n";
+        assert_eq!(
+            span(SourceLanguage::JavaScript, source, 2),
+            Some(("show".into(), 1, 3))
+        );
+        let source = "package x\n\nfunc (s *Store[K]) Get(k K) V {\n\treturn s.m[k]\n}\n";
+        assert_eq!(
+            span(SourceLanguage::Go, source, 4),
+            Some(("Store.Get".into(), 3, 5))
+        );
     }
 
     #[test]

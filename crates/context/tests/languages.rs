@@ -69,7 +69,7 @@ const CASES: &[Case] = &[
         line: 20,
         function: "github.com/acme/shop/internal/cart.(*Cart).Average",
         path: "internal/cart/cart.go",
-        symbol: "Average",
+        symbol: "Cart.Average",
         span: (13, 21),
     },
     Case {
