@@ -18,7 +18,7 @@ use crate::lang::{SourceLanguage, Spec};
 pub const MAX_PARSE_BYTES: usize = 1 << 20;
 
 /// At most this many distinct callee names are collected from one function.
-const MAX_CALLEES: usize = 48;
+pub const MAX_CALLEES: usize = 48;
 
 /// A function, method or named closure found in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
