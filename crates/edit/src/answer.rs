@@ -438,7 +438,9 @@ mod tests {
         ])
     }
 
-    fn load(files: &HashMap<&'static str, &'static str>) -> impl Fn(&str) -> Option<String> + '_ {
+    fn load<'a>(
+        files: &'a HashMap<&'static str, &'static str>,
+    ) -> impl Fn(&str) -> Option<String> + 'a {
         |path| files.get(path).map(|content| (*content).to_owned())
     }
 
@@ -493,7 +495,7 @@ mod tests {
                       ../outside.py\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n\n\
                       ../outside.py\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n\n\
                       app/missing.py\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n\n\
-                      app/views.py\n<<<<<<< SEARCH\n    return render(item.title)\n=======\n    return render(item)\n>>>>>>> REPLACE\n\n\
+                      app/views.py\n<<<<<<< SEARCH\n    return render_template('item.html', item=item)\n=======\n    return render(item)\n>>>>>>> REPLACE\n\n\
                       app/models.py\n<<<<<<< SEARCH\n    name = ''\n=======\n    name = None\n>>>>>>> REPLACE\n";
         let problems = run(output).unwrap_err();
         // The duplicate refusal is reported once; the good block is not

@@ -13,8 +13,9 @@
 //! 3. **Fuzzy**: the window of file lines, of the SEARCH's line count ±10%,
 //!    whose text (lines trimmed, each ended by `\n`) is most similar to the
 //!    SEARCH text. Similarity is `2·M / (|a| + |b|)` over characters, `M` the
-//!    length of their longest common subsequence (difflib's and `similar`'s
-//!    ratio). The window must reach [`FUZZY_THRESHOLD`] (0.8) and be the
+//!    length of their longest common subsequence (difflib's ratio, computed
+//!    exactly: `similar`'s Myers diff can miss matches on long texts with
+//!    many repeated characters, which ranked windows wrongly). The window must reach [`FUZZY_THRESHOLD`] (0.8) and be the
 //!    unique best: another window elsewhere (not overlapping it) within
 //!    [`FUZZY_AMBIGUITY_MARGIN`] of it makes the block ambiguous.
 //!
@@ -38,6 +39,7 @@
 use std::collections::HashMap;
 
 use crate::elision::{elision_lines, is_elision_line};
+use crate::lcs::LcsPattern;
 use crate::parse::EditBlock;
 use crate::text::{Line, dominant_ending, indentation, line_texts, split_lines};
 
@@ -173,10 +175,13 @@ impl ApplyError {
             ApplyError::NotFound {
                 closest: Some(closest),
             } => {
+                let lines = if closest.start_line == closest.end_line {
+                    format!("line {}", closest.start_line)
+                } else {
+                    format!("lines {}-{}", closest.start_line, closest.end_line)
+                };
                 out.push_str(&format!(
-                    "\nDid you mean lines {}-{} of `{}` ({}% similar)?\n```\n{}\n```",
-                    closest.start_line,
-                    closest.end_line,
+                    "\nDid you mean {lines} of `{}` ({}% similar)?\n```\n{}\n```",
                     block.path,
                     percent(closest.similarity),
                     closest.text
@@ -547,13 +552,14 @@ fn normalized(lines: &[&str]) -> String {
     text
 }
 
-fn similarity(a: &str, b: &str) -> f64 {
-    f64::from(
-        similar::TextDiff::configure()
-            .algorithm(similar::Algorithm::Myers)
-            .diff_chars(a, b)
-            .ratio(),
-    )
+/// `2·LCS / (|pattern| + |text|)` in characters.
+fn similarity(pattern: &LcsPattern<char>, text: &str) -> f64 {
+    let text_chars = text.chars().count();
+    let total = pattern.len() + text_chars;
+    if total == 0 {
+        return 1.0;
+    }
+    2.0 * pattern.lcs(text.chars()) as f64 / total as f64
 }
 
 fn fuzzy_find(file: &[&str], search: &[&str]) -> Fuzzy {
@@ -562,6 +568,7 @@ fn fuzzy_find(file: &[&str], search: &[&str]) -> Fuzzy {
     if file.is_empty() || search_chars > FUZZY_MAX_SEARCH_CHARS {
         return Fuzzy::None { closest: None };
     }
+    let pattern = LcsPattern::new(search_text.chars());
     let mut search_bag = Bag::new();
     for c in search_text.chars() {
         *search_bag.slot(c) += 1;
@@ -619,7 +626,7 @@ fn fuzzy_find(file: &[&str], search: &[&str]) -> Fuzzy {
             proven = false;
             break;
         }
-        let score = similarity(&search_text, &normalized(&file[start..start + len]));
+        let score = similarity(&pattern, &normalized(&file[start..start + len]));
         scored.push((score, start, len));
         if best.is_none_or(|(top, ..)| score > top) {
             best = Some((score, start, len));
@@ -801,16 +808,36 @@ mod tests {
 
     #[test]
     fn fuzzy_match_may_differ_in_line_count() {
-        let content: String = (1..=40).map(|i| format!("value_{i} = compute({i})\n")).collect();
-        // The model forgot one line of an eleven-line region.
-        let search: String = (10..=20)
-            .filter(|&i| i != 15)
-            .map(|i| format!("value_{i} = compute({i})\n"))
+        let function = [
+            "def parse(line):",
+            "    parts = line.split(',')",
+            "    name = parts[0].strip()",
+            "    age = int(parts[1])",
+            "    email = parts[2].lower()",
+            "    if not email:",
+            "        raise ValueError('missing email')",
+            "    city = parts[3].title()",
+            "    country = parts[4].upper()",
+            "    phone = normalize_phone(parts[5])",
+            "    log.debug('parsed %s', name)",
+            "    return Person(name, age, email, city, country, phone)",
+        ];
+        let content = format!(
+            "import logging\n\nlog = logging.getLogger(__name__)\n\n\n{}\n\n\ndef main():\n    run()\n",
+            function.join("\n")
+        );
+        // The model forgot one line of the twelve.
+        let search: String = function
+            .iter()
+            .filter(|line| !line.contains("city ="))
+            .map(|line| format!("{line}\n"))
             .collect();
-        let (new, method) = apply(&content, &search, "replaced = True\n").unwrap();
-        assert!(matches!(method, MatchMethod::Fuzzy { .. }));
-        assert!(new.starts_with(&(1..=9).map(|i| format!("value_{i} = compute({i})\n")).collect::<String>()));
-        assert!(new.contains("value_9 = compute(9)\nreplaced = True\nvalue_21 = compute(21)\n"));
+        let (new, method) = apply(&content, &search, "def parse(line):\n    return Person.from_csv(line)\n").unwrap();
+        assert!(matches!(method, MatchMethod::Fuzzy { .. }), "{method:?}");
+        assert_eq!(
+            new,
+            "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef parse(line):\n    return Person.from_csv(line)\n\n\ndef main():\n    run()\n"
+        );
     }
 
     #[test]
@@ -828,7 +855,7 @@ mod tests {
     fn not_found_reports_the_closest_lines() {
         let result = apply(
             APP,
-            "def main():\n    print(load(os.environ['SETTINGS']).strip())\n",
+            "def main():\n    config = os.environ.get('SETTINGS_PATH', DEFAULT_SETTINGS)\n",
             "def main():\n    pass\n",
         );
         let Err(ApplyError::NotFound {
@@ -949,7 +976,7 @@ mod tests {
     #[test]
     fn feedback_messages() {
         let block = block(
-            "def main():\n    print(load(os.environ['SETTINGS']).strip())\n",
+            "def main():\n    config = os.environ.get('SETTINGS_PATH', DEFAULT_SETTINGS)\n",
             "def main():\n    pass\n",
         );
         let not_found = apply_block(APP, &block).unwrap_err();

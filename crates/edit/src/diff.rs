@@ -1,14 +1,33 @@
 //! Measuring and showing a change.
 
-use similar::{ChangeTag, TextDiff};
+use similar::TextDiff;
+
+use crate::lcs::LcsPattern;
 
 /// The number of lines added plus removed between `old` and `new` (a
-/// changed line counts twice, as in `git diff --numstat`).
+/// changed line counts twice, as in `git diff --numstat`). Lines compare
+/// with their terminators, so a changed line ending counts as a change. The
+/// count is the exact minimum (through the longest common subsequence of
+/// lines), not a diff heuristic's.
 pub fn changed_lines(old: &str, new: &str) -> usize {
-    TextDiff::from_lines(old, new)
-        .iter_all_changes()
-        .filter(|change| change.tag() != ChangeTag::Equal)
-        .count()
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    // Common first and last lines need no bit-parallel work.
+    let prefix = old_lines
+        .iter()
+        .zip(&new_lines)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = old_lines[prefix..]
+        .iter()
+        .rev()
+        .zip(new_lines[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let old_middle = &old_lines[prefix..old_lines.len() - suffix];
+    let new_middle = &new_lines[prefix..new_lines.len() - suffix];
+    let common = LcsPattern::new(old_middle.iter().copied()).lcs(new_middle.iter().copied());
+    old_middle.len() + new_middle.len() - 2 * common
 }
 
 /// A git-style unified diff (`diff --git a/… b/…`, three lines of context)
@@ -55,12 +74,14 @@ mod tests {
         assert_eq!(changed_lines("a\nb\n", ""), 2);
         // Changing the last line's terminator changes that line.
         assert_eq!(changed_lines("a\nb", "a\nb\n"), 2);
+        assert_eq!(changed_lines("a\r\nb\r\n", "a\nb\r\n"), 2);
+        assert_eq!(changed_lines("x\na\nb\nx\n", "x\nb\na\nx\n"), 2);
     }
 
     #[test]
     fn unified_diff_snapshot() {
-        let old = "import os\n\ndef load(path):\n    with open(path) as f:\n        return f.read()\n\n\n\n\ndef main():\n    print(load(os.environ['CONFIG']))\n";
-        let new = "import os\n\ndef load(path):\n    with open(path, encoding='utf-8') as f:\n        return f.read()\n\n\n\n\ndef main():\n    print(load(os.environ.get('CONFIG', 'app.toml')))\n";
+        let old = "import os\n\ndef load(path):\n    with open(path) as f:\n        return f.read()\n\n\ndef helper():\n    pass\n\n\ndef main():\n    print(load(os.environ['CONFIG']))\n    return 0\n";
+        let new = "import os\n\ndef load(path):\n    with open(path, encoding='utf-8') as f:\n        return f.read()\n\n\ndef helper():\n    pass\n\n\ndef main():\n    print(load(os.environ.get('CONFIG', 'app.toml')))\n    return 0\n";
         insta::assert_snapshot!(unified_diff("src/app.py", old, new));
     }
 

@@ -31,6 +31,7 @@ mod apply;
 mod diff;
 mod elision;
 mod guard;
+mod lcs;
 mod parse;
 mod text;
 

@@ -51,14 +51,14 @@ pub enum ParseError {
     /// A SEARCH marker with no file path before it (and no earlier block
     /// whose path it could share).
     #[error(
-        "line {search_line}: the `<<<<<<< SEARCH` marker has no file path before it. Put the \
+        "Line {search_line}: the `<<<<<<< SEARCH` marker has no file path before it. Put the \
          file's path, relative to the repository root, alone on the line just before the marker \
          (or just before the opening ``` fence)."
     )]
     MissingPath { search_line: usize },
     /// A block whose SEARCH section never reaches `=======`.
     #[error(
-        "the SEARCH/REPLACE block that starts at line {search_line} has no `=======` line: {}. \
+        "The SEARCH/REPLACE block that starts at line {search_line} has no `=======` line: {}. \
          Each block is: the path, `<<<<<<< SEARCH`, the exact existing lines, `=======`, the new \
          lines, `>>>>>>> REPLACE`.",
         stop_reason(*stopped_at)
@@ -71,7 +71,7 @@ pub enum ParseError {
     },
     /// A block whose REPLACE section never reaches `>>>>>>> REPLACE`.
     #[error(
-        "the SEARCH/REPLACE block that starts at line {search_line} has its `=======` at line \
+        "The SEARCH/REPLACE block that starts at line {search_line} has its `=======` at line \
          {divider_line} but no `>>>>>>> REPLACE` line after it: {}. End every block with \
          `>>>>>>> REPLACE`.",
         stop_reason(*stopped_at)
@@ -83,27 +83,27 @@ pub enum ParseError {
     },
     /// A `>>>>>>> REPLACE` outside any block.
     #[error(
-        "line {line}: `>>>>>>> REPLACE` without a `<<<<<<< SEARCH` and `=======` before it. Each \
+        "Line {line}: `>>>>>>> REPLACE` without a `<<<<<<< SEARCH` and `=======` before it. Each \
          block is: the path, `<<<<<<< SEARCH`, the exact existing lines, `=======`, the new lines, \
          `>>>>>>> REPLACE`."
     )]
     StrayReplaceMarker { line: usize },
     /// Whole-file mode: a code fence that is never closed.
     #[error(
-        "the code block opened at line {line} is never closed with ``` (the answer may have been \
+        "The code block opened at line {line} is never closed with ``` (the answer may have been \
          cut off). Give each file complete, inside one fenced block."
     )]
     UnclosedFence { line: usize },
     /// Whole-file mode: a code fence with no file path before it.
     #[error(
-        "line {line}: the code block has no file path. Put the file's path, relative to the \
+        "Line {line}: the code block has no file path. Put the file's path, relative to the \
          repository root, alone on the line before the opening ``` fence, and use fenced blocks \
          only for complete files."
     )]
     FenceWithoutPath { line: usize },
     /// Whole-file mode: the model answered with SEARCH/REPLACE blocks.
     #[error(
-        "line {line}: found a `<<<<<<< SEARCH` marker, but this answer must give each changed \
+        "Line {line}: found a `<<<<<<< SEARCH` marker, but this answer must give each changed \
          file complete, not as SEARCH/REPLACE blocks."
     )]
     SearchReplaceInWholeMode { line: usize },
@@ -297,6 +297,15 @@ fn find_path(lines: &[&str], marker: usize, used: &[bool]) -> Option<(String, Ve
         }
         if let Some(path) = path_on_line(line) {
             heading.push(index);
+            // A fence opened just above a path that sits right at the
+            // marker wraps the block (the path inside the fence).
+            if heading.len() == 1
+                && let Some(above) = (0..index).rev().find(|&i| !lines[i].trim().is_empty())
+                && !used[above]
+                && fence(lines[above]).is_some()
+            {
+                heading.push(above);
+            }
             return Some((path, heading));
         }
         // Prose right before the marker: the path, if any, is not above it.
@@ -376,11 +385,12 @@ pub fn parse_search_replace(answer: &str) -> Result<ModelAnswer, ParseError> {
         previous_path = Some(path);
         index = end + 1;
     }
+    // Removed lines become blank, so prose before and after a block stays
+    // separate paragraphs.
     let prose: Vec<&str> = lines
         .iter()
         .zip(&used)
-        .filter(|(_, used)| !**used)
-        .map(|(line, _)| *line)
+        .map(|(line, used)| if *used { "" } else { *line })
         .collect();
     Ok(ModelAnswer {
         explanation: tidy_prose(&prose),
@@ -498,11 +508,12 @@ pub fn parse_whole_files(answer: &str) -> Result<(String, Vec<WholeFile>), Parse
         });
         index = close + 1;
     }
+    // Removed lines become blank, so prose before and after a block stays
+    // separate paragraphs.
     let prose: Vec<&str> = lines
         .iter()
         .zip(&used)
-        .filter(|(_, used)| !**used)
-        .map(|(line, _)| *line)
+        .map(|(line, used)| if *used { "" } else { *line })
         .collect();
     Ok((tidy_prose(&prose), files))
 }
