@@ -238,10 +238,12 @@ pub fn apply_block(content: &str, block: &EditBlock) -> Result<(String, MatchMet
         if !content.trim().is_empty() {
             return Err(ApplyError::EmptySearchOnExistingFile);
         }
+        // A file of blank CRLF lines gets CRLF lines.
+        let ending = dominant_ending(&split_lines(content));
         let mut created = String::new();
         for line in &replace {
             created.push_str(line);
-            created.push('\n');
+            created.push_str(ending);
         }
         return Ok((created, MatchMethod::Created));
     }
@@ -438,14 +440,19 @@ fn reindent(replace: &[&str], search: &[&str], window: &[&str]) -> Vec<String> {
 }
 
 /// Replaces `len` lines at `start` with `replacement`, keeping every other
-/// line's terminator, giving new lines the dominant one, and keeping the
-/// file's final-newline state.
+/// line's terminator and the file's final-newline state. The k-th new line
+/// takes the terminator of the k-th replaced line, and the file's dominant
+/// one beyond those, so that a mixed-ending file changes only where edited.
 fn splice(file: &[Line<'_>], start: usize, len: usize, replacement: &[String]) -> String {
     let ending = dominant_ending(file);
     let final_newline = file.last().is_none_or(|line| !line.ending.is_empty());
+    let window = &file[start..start + len];
     let mut pieces: Vec<(&str, &str)> = Vec::with_capacity(file.len() + replacement.len());
     pieces.extend(file[..start].iter().map(|line| (line.text, line.ending)));
-    pieces.extend(replacement.iter().map(|line| (line.as_str(), ending)));
+    pieces.extend(replacement.iter().enumerate().map(|(k, line)| {
+        let own = window.get(k).map_or("", |old| old.ending);
+        (line.as_str(), if own.is_empty() { ending } else { own })
+    }));
     pieces.extend(file[start + len..].iter().map(|line| (line.text, line.ending)));
     if let Some(last) = pieces.last_mut() {
         if !final_newline {
@@ -895,6 +902,10 @@ mod tests {
     fn mixed_endings_keep_untouched_lines() {
         let (new, _) = apply("a\r\nb\nc\n", "c\n", "C\n").unwrap();
         assert_eq!(new, "a\r\nb\nC\n");
+        // Replaced lines keep their terminators; extra lines get the
+        // dominant one.
+        let (new, _) = apply("a\r\nb\nc\r\nd\r\n", "b\n", "B1\nB2\n").unwrap();
+        assert_eq!(new, "a\r\nB1\nB2\r\nc\r\nd\r\n");
     }
 
     #[test]

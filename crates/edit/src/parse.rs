@@ -526,7 +526,12 @@ pub fn render_blocks(blocks: &[EditBlock]) -> String {
         if index > 0 {
             out.push('\n');
         }
-        out.push_str(&block.path);
+        // A path with spaces is only read back as a path when quoted.
+        if block.path.contains(char::is_whitespace) {
+            out.push_str(&format!("`{}`", block.path));
+        } else {
+            out.push_str(&block.path);
+        }
         out.push_str("\n<<<<<<< SEARCH\n");
         push_section(&mut out, &block.search);
         out.push_str("=======\n");
@@ -772,6 +777,7 @@ mod tests {
         let blocks = vec![
             block("src/a.py", "x\n", "y\n", 2),
             block("src/a.py", "", "z\n", 9),
+            block("docs/my notes.md", "\n", "", 15),
         ];
         let parsed = parse_search_replace(&render_blocks(&blocks)).unwrap();
         assert_eq!(parsed.blocks, blocks);
