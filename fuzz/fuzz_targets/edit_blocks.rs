@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
             let lines: Vec<&str> = answer.split('\n').collect();
             for block in &parsed.blocks {
                 let marker = lines[block.line - 1].trim_end();
-                assert!(marker.trim_start_matches('<').contains("SEARCH"), "{marker:?}");
+                assert!(
+                    marker.trim_start_matches('<').contains("SEARCH"),
+                    "{marker:?}"
+                );
                 let _ = check_path(&policy, &block.path);
                 check_apply(content, block);
             }
@@ -42,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
             let again = parse_search_replace(&rendered).expect("rendered blocks parse");
             assert_eq!(again.blocks.len(), parsed.blocks.len());
             for (a, b) in again.blocks.iter().zip(&parsed.blocks) {
-                assert_eq!((&a.path, &a.search, &a.replace), (&b.path, &b.search, &b.replace));
+                assert_eq!(
+                    (&a.path, &a.search, &a.replace),
+                    (&b.path, &b.search, &b.replace)
+                );
             }
         }
         Err(error) => assert!(!error.to_string().is_empty()),
@@ -61,7 +67,10 @@ fn check_apply(content: &str, block: &EditBlock) {
             let crlf_only = content.contains('\n') && !content.replace("\r\n", "").contains('\n');
             let new_breaks = new.replace("\r\n", "");
             if crlf_only && !block.replace.contains('\r') && !block.replace.is_empty() {
-                assert!(!new_breaks.contains('\n'), "CRLF file got a bare LF: {new:?}");
+                assert!(
+                    !new_breaks.contains('\n'),
+                    "CRLF file got a bare LF: {new:?}"
+                );
             }
         }
         Err(error) => assert!(!error.feedback(block).is_empty()),

@@ -362,7 +362,8 @@ pub fn apply_whole_files(
             }
         };
         let original = load(path.as_str());
-        if let Some((line, text)) = new_elision_line(original.as_deref().unwrap_or(""), &file.content)
+        if let Some((line, text)) =
+            new_elision_line(original.as_deref().unwrap_or(""), &file.content)
         {
             problems.push(Problem::ElidedFile {
                 path: file.path.clone(),
@@ -459,7 +460,10 @@ mod tests {
                       app/views.py\n<<<<<<< SEARCH\n    item = Item.get(id)\n=======\n    item = Item.get(id)\n    if item is None:\n        raise Http404()\n>>>>>>> REPLACE\n\n\
                       app/views.py\n<<<<<<< SEARCH\n        raise Http404()\n=======\n        raise Http404(f'no item {id}')\n>>>>>>> REPLACE\n";
         let applied = run(output).unwrap();
-        assert_eq!(applied.explanation, "`Item.get` returns None for unknown ids.");
+        assert_eq!(
+            applied.explanation,
+            "`Item.get` returns None for unknown ids."
+        );
         assert_eq!(applied.files.len(), 1);
         assert_eq!(
             applied.files[0].content,
@@ -467,7 +471,11 @@ mod tests {
         );
         assert_eq!(applied.changed_lines, 2);
         assert_eq!(
-            applied.outcomes.iter().map(|o| (o.line, o.method)).collect::<Vec<_>>(),
+            applied
+                .outcomes
+                .iter()
+                .map(|o| (o.line, o.method))
+                .collect::<Vec<_>>(),
             vec![(4, MatchMethod::Exact), (13, MatchMethod::Exact)]
         );
     }
@@ -540,7 +548,10 @@ mod tests {
             }]
         );
         let same = "app/models.py\n<<<<<<< SEARCH\n    name = ''\n=======\n    name = ''\n>>>>>>> REPLACE\n";
-        assert_eq!(run(same).unwrap_err().problems, vec![Problem::NothingChanged]);
+        assert_eq!(
+            run(same).unwrap_err().problems,
+            vec![Problem::NothingChanged]
+        );
         let broken = "app/models.py\n<<<<<<< SEARCH\n    name = ''\n=======\n";
         assert!(matches!(
             run(broken).unwrap_err().problems.as_slice(),
@@ -552,19 +563,24 @@ mod tests {
     fn whole_files_keep_conventions_and_refuse_elision() {
         let files = repo();
         let output = "Fix.\n\napp/win.py\n```python\na = 1\nb = 3\n```\n";
-        let applied = apply_model_output(&policy(), EditFormat::Whole, output, &load(&files)).unwrap();
+        let applied =
+            apply_model_output(&policy(), EditFormat::Whole, output, &load(&files)).unwrap();
         assert_eq!(applied.explanation, "Fix.");
         assert_eq!(applied.files[0].content, "a = 1\r\nb = 3\r\n");
         assert_eq!(applied.changed_lines, 2);
 
         let lazy = "app/views.py\n```python\ndef show(request, id):\n    # ... existing code ...\n    return render(item)\n```\n";
-        let problems = apply_model_output(&policy(), EditFormat::Whole, lazy, &load(&files)).unwrap_err();
+        let problems =
+            apply_model_output(&policy(), EditFormat::Whole, lazy, &load(&files)).unwrap_err();
         insta::assert_snapshot!(problems.feedback());
 
         let refused = "Cargo.toml\n```toml\n[package]\n```\n";
         let problems =
             apply_model_output(&policy(), EditFormat::Whole, refused, &load(&files)).unwrap_err();
-        assert!(matches!(problems.problems.as_slice(), [Problem::Refused { line: 2, .. }]));
+        assert!(matches!(
+            problems.problems.as_slice(),
+            [Problem::Refused { line: 2, .. }]
+        ));
     }
 
     #[test]

@@ -453,7 +453,11 @@ fn splice(file: &[Line<'_>], start: usize, len: usize, replacement: &[String]) -
         let own = window.get(k).map_or("", |old| old.ending);
         (line.as_str(), if own.is_empty() { ending } else { own })
     }));
-    pieces.extend(file[start + len..].iter().map(|line| (line.text, line.ending)));
+    pieces.extend(
+        file[start + len..]
+            .iter()
+            .map(|line| (line.text, line.ending)),
+    );
     if let Some(last) = pieces.last_mut() {
         if !final_newline {
             last.1 = "";
@@ -713,7 +717,11 @@ mod tests {
         }
     }
 
-    fn apply(content: &str, search: &str, replace: &str) -> Result<(String, MatchMethod), ApplyError> {
+    fn apply(
+        content: &str,
+        search: &str,
+        replace: &str,
+    ) -> Result<(String, MatchMethod), ApplyError> {
         apply_block(content, &block(search, replace))
     }
 
@@ -793,7 +801,12 @@ mod tests {
     #[test]
     fn reindent_tabs_against_spaces() {
         let content = "fn f() {\n\tlet x = 1;\n\tx\n}\n";
-        let (new, _) = apply(content, "    let x = 1;\n    x\n", "    let x = 2;\n    x\n").unwrap();
+        let (new, _) = apply(
+            content,
+            "    let x = 1;\n    x\n",
+            "    let x = 2;\n    x\n",
+        )
+        .unwrap();
         assert_eq!(new, "fn f() {\n\tlet x = 2;\n\tx\n}\n");
     }
 
@@ -808,7 +821,7 @@ mod tests {
         let MatchMethod::Fuzzy { similarity } = method else {
             panic!("expected a fuzzy match, got {method:?}");
         };
-        assert!(similarity >= FUZZY_THRESHOLD && similarity < 1.0);
+        assert!((FUZZY_THRESHOLD..1.0).contains(&similarity));
         assert!(new.contains("        return f.read() or ''\n"));
         assert!(!new.contains("pth"));
     }
@@ -839,7 +852,12 @@ mod tests {
             .filter(|line| !line.contains("city ="))
             .map(|line| format!("{line}\n"))
             .collect();
-        let (new, method) = apply(&content, &search, "def parse(line):\n    return Person.from_csv(line)\n").unwrap();
+        let (new, method) = apply(
+            &content,
+            &search,
+            "def parse(line):\n    return Person.from_csv(line)\n",
+        )
+        .unwrap();
         assert!(matches!(method, MatchMethod::Fuzzy { .. }), "{method:?}");
         assert_eq!(
             new,
@@ -851,7 +869,11 @@ mod tests {
     fn fuzzy_near_duplicates_are_ambiguous() {
         let content = "def a():\n    x = compute(1)\n    return x\n\n\
                        def b():\n    x = compute(2)\n    return x\n";
-        let result = apply(content, "    x = compute(3)\n    return x\n", "    return 0\n");
+        let result = apply(
+            content,
+            "    x = compute(3)\n    return x\n",
+            "    return 0\n",
+        );
         assert!(
             matches!(result, Err(ApplyError::Ambiguous { matches: 2, ref lines }) if lines == &[2, 6]),
             "{result:?}"
@@ -992,13 +1014,22 @@ mod tests {
         );
         let not_found = apply_block(APP, &block).unwrap_err();
         let ambiguous = apply("a = 1\nb = 2\na = 1\n", "a = 1\n", "a = 3\n").unwrap_err();
-        let elided = apply(APP, "def main():\n", "def main():\n    # ... rest unchanged\n").unwrap_err();
+        let elided = apply(
+            APP,
+            "def main():\n",
+            "def main():\n    # ... rest unchanged\n",
+        )
+        .unwrap_err();
         let messages = [
             not_found.feedback(&block),
             ApplyError::NotFound { closest: None }.feedback(&block),
             ambiguous.feedback(&block),
             elided.feedback(&block),
-            ApplyError::ElisionMismatch { search: 2, replace: 1 }.feedback(&block),
+            ApplyError::ElisionMismatch {
+                search: 2,
+                replace: 1,
+            }
+            .feedback(&block),
             ApplyError::EmptySearchOnExistingFile.feedback(&block),
             ApplyError::MissingFile.feedback(&block),
         ];

@@ -94,7 +94,9 @@ pub fn is_elision_line(line: &str) -> bool {
         // so that code such as `f(...args)` with a word after it is not one.
         let starts_with_ellipsis = body.starts_with("...") || body.starts_with('…');
         if (is_comment || starts_with_ellipsis)
-            && ELLIPSIS_WORDS.iter().any(|word| contains_word(&lower, word))
+            && ELLIPSIS_WORDS
+                .iter()
+                .any(|word| contains_word(&lower, word))
         {
             return true;
         }

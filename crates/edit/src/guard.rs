@@ -123,9 +123,7 @@ pub enum RefusalReason {
          root."
     )]
     ControlCharacters,
-    #[error(
-        "the path is absolute. Give paths relative to the repository root, like `src/app.py`."
-    )]
+    #[error("the path is absolute. Give paths relative to the repository root, like `src/app.py`.")]
     Absolute,
     #[error(
         "the path contains `..` and could lead out of the repository. Give the path from the \
@@ -149,7 +147,10 @@ pub enum RefusalReason {
          never edited."
     )]
     SecretFile,
-    #[error("it is outside the files this fix may change. {}", allowed_list(allowed))]
+    #[error(
+        "it is outside the files this fix may change. {}",
+        allowed_list(allowed)
+    )]
     NotAllowed {
         /// The policy's allowed entries.
         allowed: Vec<String>,
@@ -264,7 +265,9 @@ const CI_FILES: &[&str] = &[
 
 /// Components are lower-case.
 fn is_ci_configuration(components: &[&str]) -> bool {
-    let (name, directories) = components.split_last().expect("normalized paths are not empty");
+    let (name, directories) = components
+        .split_last()
+        .expect("normalized paths are not empty");
     directories.iter().any(|dir| CI_DIRECTORIES.contains(dir))
         || CI_FILES.contains(name)
         || name.starts_with("jenkinsfile")
@@ -324,10 +327,11 @@ const MANIFEST_EXTENSIONS: &[&str] = &[
 fn is_manifest(components: &[&str]) -> bool {
     let name = components.last().expect("normalized paths are not empty");
     MANIFEST_FILES.contains(name)
-        || MANIFEST_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        || MANIFEST_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
         || MANIFEST_EXTENSIONS.iter().any(|ext| name.ends_with(ext))
-        || (name.starts_with("requirements")
-            && (name.ends_with(".txt") || name.ends_with(".in")))
+        || (name.starts_with("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
 }
 
 /// File names that hold secrets.
@@ -358,18 +362,32 @@ const SECRET_PREFIXES: &[&str] = &[
 ];
 
 const SECRET_EXTENSIONS: &[&str] = &[
-    ".env", ".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".ovpn",
+    ".env",
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    ".jks",
+    ".keystore",
+    ".kdbx",
+    ".ovpn",
 ];
 
 /// Directories that hold keys and credentials.
 const SECRET_DIRECTORIES: &[&str] = &[".ssh", ".aws", ".gnupg", ".docker"];
 
 fn is_secret_file(components: &[&str]) -> bool {
-    let (name, directories) = components.split_last().expect("normalized paths are not empty");
+    let (name, directories) = components
+        .split_last()
+        .expect("normalized paths are not empty");
     SECRET_FILES.contains(name)
-        || SECRET_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        || SECRET_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
         || SECRET_EXTENSIONS.iter().any(|ext| name.ends_with(ext))
-        || directories.iter().any(|dir| SECRET_DIRECTORIES.contains(dir))
+        || directories
+            .iter()
+            .any(|dir| SECRET_DIRECTORIES.contains(dir))
 }
 
 fn is_allowed(policy: &EditPolicy, path: &str) -> bool {
@@ -394,9 +412,8 @@ fn is_allowed(policy: &EditPolicy, path: &str) -> bool {
             return true;
         }
         if entry.contains(['*', '?', '[']) {
-            return glob::Pattern::new(entry).is_ok_and(|pattern| {
-                pattern.matches_with(&path, options)
-            });
+            return glob::Pattern::new(entry)
+                .is_ok_and(|pattern| pattern.matches_with(&path, options));
         }
         let entry = fold(entry);
         match entry.strip_suffix('/') {
@@ -440,15 +457,29 @@ mod tests {
     fn traversal_and_absolute_paths_are_refused() {
         let policy = open_policy();
         for path in ["../etc/passwd", "src/../../x.py", "src/..", "..\\x.py"] {
-            assert_eq!(reason(&policy, path), Some(RefusalReason::ParentDirectory), "{path}");
+            assert_eq!(
+                reason(&policy, path),
+                Some(RefusalReason::ParentDirectory),
+                "{path}"
+            );
         }
         // Even a `..` that stays inside is refused rather than cleaned.
         assert_eq!(
             reason(&policy, "src/../app.py"),
             Some(RefusalReason::ParentDirectory)
         );
-        for path in ["/etc/passwd", "C:\\Windows\\x.py", "c:/x.py", "\\\\server\\x", "~/.bashrc"] {
-            assert_eq!(reason(&policy, path), Some(RefusalReason::Absolute), "{path}");
+        for path in [
+            "/etc/passwd",
+            "C:\\Windows\\x.py",
+            "c:/x.py",
+            "\\\\server\\x",
+            "~/.bashrc",
+        ] {
+            assert_eq!(
+                reason(&policy, path),
+                Some(RefusalReason::Absolute),
+                "{path}"
+            );
         }
         assert_eq!(reason(&policy, ""), Some(RefusalReason::Empty));
         assert_eq!(reason(&policy, "./"), Some(RefusalReason::Empty));
@@ -466,8 +497,17 @@ mod tests {
             allow_secret_files: true,
             ..open_policy()
         };
-        for path in [".git/config", ".GIT/hooks/pre-commit", "vendor/lib/.git/HEAD", ".git"] {
-            assert_eq!(reason(&policy, path), Some(RefusalReason::GitDirectory), "{path}");
+        for path in [
+            ".git/config",
+            ".GIT/hooks/pre-commit",
+            "vendor/lib/.git/HEAD",
+            ".git",
+        ] {
+            assert_eq!(
+                reason(&policy, path),
+                Some(RefusalReason::GitDirectory),
+                "{path}"
+            );
         }
         assert!(check_path(&policy, ".gitignore").is_ok());
     }
@@ -489,7 +529,11 @@ mod tests {
             ".buildkite/pipeline.yml",
             ".drone.yml",
         ] {
-            assert_eq!(reason(&policy, path), Some(RefusalReason::CiConfiguration), "{path}");
+            assert_eq!(
+                reason(&policy, path),
+                Some(RefusalReason::CiConfiguration),
+                "{path}"
+            );
         }
         let allowing = EditPolicy {
             allow_ci: true,
@@ -564,7 +608,11 @@ mod tests {
             "home/.ssh/config",
             ".aws/config",
         ] {
-            assert_eq!(reason(&policy, path), Some(RefusalReason::SecretFile), "{path}");
+            assert_eq!(
+                reason(&policy, path),
+                Some(RefusalReason::SecretFile),
+                "{path}"
+            );
         }
         let allowing = EditPolicy {
             allow_secret_files: true,
@@ -586,12 +634,28 @@ mod tests {
             ],
             ..EditPolicy::default()
         };
-        for path in ["src/app.py", "lib/a.py", "lib/deep/b.py", "tests/unit/x/test_a.py", "docs/a.md"] {
+        for path in [
+            "src/app.py",
+            "lib/a.py",
+            "lib/deep/b.py",
+            "tests/unit/x/test_a.py",
+            "docs/a.md",
+        ] {
             assert!(check_path(&policy, path).is_ok(), "{path}");
         }
-        for path in ["src/other.py", "library/a.py", "lib", "tests/a.txt", "docs/sub/a.md", "app.py"] {
+        for path in [
+            "src/other.py",
+            "library/a.py",
+            "lib",
+            "tests/a.txt",
+            "docs/sub/a.md",
+            "app.py",
+        ] {
             assert!(
-                matches!(reason(&policy, path), Some(RefusalReason::NotAllowed { .. })),
+                matches!(
+                    reason(&policy, path),
+                    Some(RefusalReason::NotAllowed { .. })
+                ),
                 "{path}"
             );
         }
@@ -600,7 +664,11 @@ mod tests {
     #[test]
     fn allowed_case_follows_the_platform_flag() {
         let sensitive = EditPolicy {
-            allowed: vec!["src/App.py".to_owned(), "Lib/".to_owned(), "Docs/*.md".to_owned()],
+            allowed: vec![
+                "src/App.py".to_owned(),
+                "Lib/".to_owned(),
+                "Docs/*.md".to_owned(),
+            ],
             case_insensitive: false,
             ..EditPolicy::default()
         };
@@ -618,8 +686,12 @@ mod tests {
 
     #[test]
     fn frame_policy_allows_frame_files_and_their_siblings() {
-        let policy = EditPolicy::for_frames(["app/views.py", "./app/models.py", "main.py", "../x.py"]);
-        assert_eq!(policy.allowed, vec!["app/views.py", "app/*", "app/models.py", "main.py", "*"]);
+        let policy =
+            EditPolicy::for_frames(["app/views.py", "./app/models.py", "main.py", "../x.py"]);
+        assert_eq!(
+            policy.allowed,
+            vec!["app/views.py", "app/*", "app/models.py", "main.py", "*"]
+        );
         assert_eq!(policy.max_changed_lines, 60);
         assert!(check_path(&policy, "app/forms.py").is_ok());
         assert!(check_path(&policy, "setup_helpers.py").is_ok());

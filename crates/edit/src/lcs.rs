@@ -58,7 +58,11 @@ impl<T: Hash + Eq + Clone> LcsPattern<T> {
         let mut matched = 0;
         for (index, word) in v.iter().enumerate() {
             let valid = (self.len - index * 64).min(64);
-            let valid_mask = if valid == 64 { u64::MAX } else { (1 << valid) - 1 };
+            let valid_mask = if valid == 64 {
+                u64::MAX
+            } else {
+                (1 << valid) - 1
+            };
             matched += (!word & valid_mask).count_ones() as usize;
         }
         matched

@@ -236,7 +236,14 @@ pub(crate) fn path_on_line(line: &str) -> Option<String> {
             s = s.strip_prefix(prefix).unwrap_or(s).trim_start();
         }
         s = s.trim_start_matches("**").trim_start_matches("__").trim();
-        for label in ["file path:", "filepath:", "filename:", "file name:", "file:", "path:"] {
+        for label in [
+            "file path:",
+            "filepath:",
+            "filename:",
+            "file name:",
+            "file:",
+            "path:",
+        ] {
             if s.len() >= label.len()
                 && s.is_char_boundary(label.len())
                 && s[..label.len()].eq_ignore_ascii_case(label)
@@ -354,19 +361,21 @@ pub fn parse_search_replace(answer: &str) -> Result<ModelAnswer, ParseError> {
         };
         used[index] = true;
 
-        let (search, divider) = section(&lines, index + 1, MarkerKind::Divider).map_err(
-            |stopped_at| ParseError::MissingDivider {
-                search_line,
-                stopped_at,
-            },
-        )?;
-        let (replace, end) = section(&lines, divider + 1, MarkerKind::Replace).map_err(
-            |stopped_at| ParseError::MissingReplaceMarker {
-                search_line,
-                divider_line: divider + 1,
-                stopped_at,
-            },
-        )?;
+        let (search, divider) =
+            section(&lines, index + 1, MarkerKind::Divider).map_err(|stopped_at| {
+                ParseError::MissingDivider {
+                    search_line,
+                    stopped_at,
+                }
+            })?;
+        let (replace, end) =
+            section(&lines, divider + 1, MarkerKind::Replace).map_err(|stopped_at| {
+                ParseError::MissingReplaceMarker {
+                    search_line,
+                    divider_line: divider + 1,
+                    stopped_at,
+                }
+            })?;
         for line in &mut used[index..=end] {
             *line = true;
         }
@@ -463,20 +472,20 @@ pub fn parse_whole_files(answer: &str) -> Result<(String, Vec<WholeFile>), Parse
         };
         let open = index;
         let path_from_info = path_on_line(info).filter(|p| p.contains(['/', '.']));
+        let heading = (0..open)
+            .rev()
+            .find(|&i| !lines[i].trim().is_empty())
+            .filter(|&i| !used[i]);
         let path = match path_from_info {
-            Some(path) => Some(path),
-            None => (0..open)
-                .rev()
-                .find(|&i| !lines[i].trim().is_empty())
-                .filter(|&i| !used[i])
-                .and_then(|i| {
-                    path_on_line(lines[i]).map(|path| {
-                        used[i] = true;
-                        path
-                    })
-                }),
+            Some(path) => path,
+            None => {
+                let (line, path) = heading
+                    .and_then(|i| Some((i, path_on_line(lines[i])?)))
+                    .ok_or(ParseError::FenceWithoutPath { line: open + 1 })?;
+                used[line] = true;
+                path
+            }
         };
-        let path = path.ok_or(ParseError::FenceWithoutPath { line: open + 1 })?;
         let close = (open + 1..lines.len())
             .find(|&i| {
                 let trimmed = lines[i].trim();
@@ -611,8 +620,10 @@ mod tests {
     #[test]
     fn fences_around_blocks_with_the_path_before_or_inside() {
         let path_before = "Fix:\n\nsrc/app.py\n```python\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\nDone.";
-        let path_inside = "Fix:\n```\nsrc/app.py\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\nDone.";
-        let path_in_info = "Fix:\n```src/app.py\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\nDone.";
+        let path_inside =
+            "Fix:\n```\nsrc/app.py\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\nDone.";
+        let path_in_info =
+            "Fix:\n```src/app.py\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\nDone.";
         for answer in [path_before, path_inside, path_in_info] {
             let parsed = parse_search_replace(answer).unwrap();
             assert_eq!(parsed.blocks.len(), 1, "{answer}");

@@ -177,3 +177,67 @@ proptest! {
         prop_assert!(count <= shown, "{count} > {shown}\n{diff}");
     }
 }
+
+/// Lines an answer or file is built from: markers, headings, fences, code
+/// (with and without indentation), elisions, blank lines.
+fn answer_piece() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "<<<<<<< SEARCH",
+        "=======",
+        ">>>>>>> REPLACE",
+        "src/a.py",
+        "`src/b.py`",
+        "**File:** src/a.py",
+        "```python",
+        "```",
+        "x = 1",
+        "    x = 1",
+        "y = x + 1",
+        "\treturn y",
+        "# ... existing code ...",
+        "...",
+        "",
+        "The cause is an off-by-one.",
+    ])
+}
+
+proptest! {
+    /// The fuzz target's checks, on answers made of the pieces that matter:
+    /// parsed blocks point at their markers and survive a render round trip;
+    /// applying never panics, keeps CRLF-only files CRLF-only, and an exact
+    /// identity edit changes nothing.
+    #[test]
+    fn structured_answers(
+        answer in proptest::collection::vec(answer_piece(), 0..30),
+        file in proptest::collection::vec(answer_piece(), 0..20),
+        crlf in any::<bool>(),
+    ) {
+        let ending = if crlf { "\r\n" } else { "\n" };
+        let answer = answer.join(ending);
+        let content = file.iter().filter(|line| !line.starts_with(['<', '=', '>'])).fold(
+            String::new(),
+            |mut text, line| {
+                text.push_str(line);
+                text.push_str(ending);
+                text
+            },
+        );
+        let Ok(parsed) = parse_search_replace(&answer) else { return Ok(()) };
+        let lines: Vec<&str> = answer.split('\n').collect();
+        for block in &parsed.blocks {
+            prop_assert!(lines[block.line - 1].starts_with("<<<<<<< SEARCH"));
+            if let Ok((new, _)) = apply_block(&content, block) && crlf && !content.is_empty() {
+                prop_assert!(!new.replace("\r\n", "").contains('\n'), "{:?}", new);
+            }
+            let identity = EditBlock { replace: block.search.clone(), ..block.clone() };
+            if let Ok((new, MatchMethod::Exact)) = apply_block(&content, &identity) {
+                prop_assert_eq!(new, content.clone());
+            }
+        }
+        let again = parse_search_replace(&render_blocks(&parsed.blocks)).unwrap();
+        let strip = |blocks: Vec<EditBlock>| -> Vec<EditBlock> {
+            blocks.into_iter().map(|block| EditBlock { line: 0, ..block }).collect()
+        };
+        prop_assert_eq!(strip(again.blocks), strip(parsed.blocks));
+    }
+}
