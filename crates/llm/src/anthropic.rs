@@ -28,10 +28,9 @@ pub struct AnthropicClient {
 
 impl AnthropicClient {
     pub fn new(settings: &LlmSettings) -> Result<Self, LlmError> {
-        let api_key = settings
-            .api_key
-            .clone()
-            .ok_or_else(|| LlmError::Config("no Anthropic API key: set ANTHROPIC_API_KEY".into()))?;
+        let api_key = settings.api_key.clone().ok_or_else(|| {
+            LlmError::Config("no Anthropic API key: set ANTHROPIC_API_KEY".into())
+        })?;
         if settings.model.trim().is_empty() {
             return Err(LlmError::Config("llm.model is empty".into()));
         }
@@ -120,8 +119,8 @@ pub(crate) fn request_body(model: &str, request: &ChatRequest) -> Value {
     if !request.system.is_empty() {
         body["system"] = json!(request.system);
     }
-    if let Some(temperature) = request.temperature {
-        body["temperature"] = json!(temperature);
+    if let Some(temperature) = request.temperature.filter(|t| t.is_finite()) {
+        body["temperature"] = http::json_f32(temperature);
     }
     body
 }
@@ -164,10 +163,10 @@ pub(crate) fn parse_response(body: &[u8], requested_model: &str) -> Result<ChatR
         .filter(|b| b.kind == "text")
         .filter_map(|b| b.text.as_deref())
         .collect();
-    let stop = wire
-        .stop_reason
-        .as_deref()
-        .map_or_else(|| StopReason::Other("missing stop_reason".into()), StopReason::from_provider);
+    let stop = wire.stop_reason.as_deref().map_or_else(
+        || StopReason::Other("missing stop_reason".into()),
+        StopReason::from_provider,
+    );
     // Cached prompt tokens are reported apart from `input_tokens`; all of
     // them were part of the prompt, so the input count includes them.
     let usage = wire.usage.map_or_else(Usage::default, |u| Usage {
@@ -201,7 +200,9 @@ pub(crate) fn parse_error(
         .and_then(|e| e["message"].as_str())
         .map(str::to_owned)
         .unwrap_or_else(|| http::body_text(body));
-    if error_type.as_deref() == Some("billing_error") || message.contains("credit balance is too low") {
+    if error_type.as_deref() == Some("billing_error")
+        || message.contains("credit balance is too low")
+    {
         return LlmError::QuotaExhausted(message);
     }
     LlmError::Http {

@@ -40,7 +40,9 @@ impl BedrockClient {
                 format!("https://bedrock-runtime.{region}.amazonaws.com")
             }
             (None, Some(region)) => {
-                return Err(LlmError::Config(format!("`{region}` is not an AWS region name")));
+                return Err(LlmError::Config(format!(
+                    "`{region}` is not an AWS region name"
+                )));
             }
             (None, None) => {
                 return Err(LlmError::Config(
@@ -52,7 +54,10 @@ impl BedrockClient {
             .map_err(|e| LlmError::Config(format!("llm.base_url `{base}` is not a URL: {e}")))?;
         Ok(BedrockClient {
             http: HttpTransport::new(settings)?,
-            endpoint: format!("{base}/model/{}/converse", encode_path_segment(&settings.model)),
+            endpoint: format!(
+                "{base}/model/{}/converse",
+                encode_path_segment(&settings.model)
+            ),
             model: settings.model.clone(),
             api_key,
             retry: RetryPolicy::from_settings(settings),
@@ -105,8 +110,8 @@ pub(crate) fn request_body(request: &ChatRequest) -> Value {
         .map(|m| json!({"role": m.role.as_str(), "content": [{"text": m.content}]}))
         .collect();
     let mut inference = json!({"maxTokens": request.max_tokens});
-    if let Some(temperature) = request.temperature {
-        inference["temperature"] = json!(temperature);
+    if let Some(temperature) = request.temperature.filter(|t| t.is_finite()) {
+        inference["temperature"] = http::json_f32(temperature);
     }
     let mut body = json!({"messages": messages, "inferenceConfig": inference});
     if !request.system.is_empty() {
@@ -160,10 +165,10 @@ pub(crate) fn parse_response(body: &[u8], model: &str) -> Result<ChatResponse, L
         .iter()
         .filter_map(|block| block["text"].as_str())
         .collect();
-    let stop = wire
-        .stop_reason
-        .as_deref()
-        .map_or_else(|| StopReason::Other("missing stopReason".into()), StopReason::from_provider);
+    let stop = wire.stop_reason.as_deref().map_or_else(
+        || StopReason::Other("missing stopReason".into()),
+        StopReason::from_provider,
+    );
     let usage = wire.usage.map_or_else(Usage::default, |u| Usage {
         input_tokens: u
             .input_tokens
@@ -217,15 +222,25 @@ pub(crate) fn parse_error(
     let message = field("message")
         .or_else(|| field("Message"))
         .unwrap_or_else(|| http::body_text(body));
+    classify(status.as_u16(), error_type, message, retry_after)
+}
+
+/// The error for a failed Converse call, shared with the SDK adapter.
+pub(crate) fn classify(
+    status: u16,
+    error_type: Option<String>,
+    message: String,
+    retry_after: Option<std::time::Duration>,
+) -> LlmError {
     if error_type.as_deref() == Some("ServiceQuotaExceededException") {
         return LlmError::QuotaExhausted(message);
     }
-    let retryable = http::status_is_retryable(status)
+    let retryable = StatusCode::from_u16(status).is_ok_and(http::status_is_retryable)
         || error_type
             .as_deref()
             .is_some_and(|t| RETRYABLE_TYPES.contains(&t));
     LlmError::Http {
-        status: status.as_u16(),
+        status,
         error_type,
         message,
         retryable,
@@ -279,15 +294,24 @@ mod tests {
             br#"{"message":"Too many requests"}"#,
             None,
         );
-        assert!(matches!(&e, LlmError::Http { error_type: Some(t), retryable: true, message, .. } if t == "ThrottlingException" && message == "Too many requests"));
+        assert!(
+            matches!(&e, LlmError::Http { error_type: Some(t), retryable: true, message, .. } if t == "ThrottlingException" && message == "Too many requests")
+        );
         let e = parse_error(
             StatusCode::from_u16(424).unwrap(),
             None,
             br#"{"__type":"com.amazon.coral#ModelTimeoutException","Message":"slow"}"#,
             None,
         );
-        assert!(matches!(&e, LlmError::Http { error_type: Some(t), retryable: true, .. } if t == "ModelTimeoutException"));
-        let e = parse_error(StatusCode::BAD_REQUEST, Some("ValidationException"), br#"{"message":"bad"}"#, None);
+        assert!(
+            matches!(&e, LlmError::Http { error_type: Some(t), retryable: true, .. } if t == "ModelTimeoutException")
+        );
+        let e = parse_error(
+            StatusCode::BAD_REQUEST,
+            Some("ValidationException"),
+            br#"{"message":"bad"}"#,
+            None,
+        );
         assert!(!e.is_retryable());
     }
 

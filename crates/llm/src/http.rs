@@ -80,7 +80,11 @@ impl HttpTransport {
         let status = response.status();
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(LlmError::Decode(format!(
                     "response body larger than {MAX_BODY_BYTES} bytes"
@@ -116,16 +120,18 @@ impl HttpTransport {
 /// An `Authorization: Bearer` value, marked sensitive so that it is left
 /// out of reqwest's and hyper's debug output.
 pub(crate) fn bearer(key: &str) -> Result<HeaderValue, LlmError> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-        .map_err(|_| LlmError::Config("the API key contains characters not allowed in an HTTP header".into()))?;
+    let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
+        LlmError::Config("the API key contains characters not allowed in an HTTP header".into())
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
 
 /// The header value for a key sent as is (Anthropic's `x-api-key`).
 pub(crate) fn sensitive(key: &str) -> Result<HeaderValue, LlmError> {
-    let mut value = HeaderValue::from_str(key)
-        .map_err(|_| LlmError::Config("the API key contains characters not allowed in an HTTP header".into()))?;
+    let mut value = HeaderValue::from_str(key).map_err(|_| {
+        LlmError::Config("the API key contains characters not allowed in an HTTP header".into())
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -172,8 +178,21 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 ) -> Result<T, LlmError> {
     serde_json::from_slice(body).map_err(|e| {
         let preview: String = String::from_utf8_lossy(body).chars().take(200).collect();
-        LlmError::Decode(format!("{provider} response is not the expected JSON ({e}): {preview}"))
+        LlmError::Decode(format!(
+            "{provider} response is not the expected JSON ({e}): {preview}"
+        ))
     })
+}
+
+/// An `f32` as the JSON number a person would write: `0.2`, not the
+/// `0.20000000298023224` a widening to `f64` gives.
+pub(crate) fn json_f32(value: f32) -> serde_json::Value {
+    value
+        .to_string()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 #[cfg(test)]
@@ -184,7 +203,10 @@ mod tests {
     fn scrub_removes_the_key_and_bounds_length() {
         let key = SecretString::from("sk-live-123456789");
         assert_eq!(
-            scrub(" Incorrect API key provided: sk-live-123456789. ", Some(&key)),
+            scrub(
+                " Incorrect API key provided: sk-live-123456789. ",
+                Some(&key)
+            ),
             "Incorrect API key provided: [REDACTED]."
         );
         let long = "x".repeat(5000);
@@ -194,10 +216,16 @@ mod tests {
     #[test]
     fn retryable_statuses() {
         for code in [408, 429, 500, 502, 503, 504, 529] {
-            assert!(status_is_retryable(StatusCode::from_u16(code).unwrap()), "{code}");
+            assert!(
+                status_is_retryable(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
         }
         for code in [400, 401, 403, 404, 413, 422] {
-            assert!(!status_is_retryable(StatusCode::from_u16(code).unwrap()), "{code}");
+            assert!(
+                !status_is_retryable(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
         }
     }
 
@@ -205,5 +233,12 @@ mod tests {
     fn bearer_values_are_sensitive() {
         assert!(bearer("k").unwrap().is_sensitive());
         assert!(bearer("bad\nkey").is_err());
+    }
+
+    #[test]
+    fn f32_as_shortest_decimal() {
+        assert_eq!(json_f32(0.2).to_string(), "0.2");
+        assert_eq!(json_f32(1.0).to_string(), "1.0");
+        assert!(json_f32(f32::NAN).is_null());
     }
 }

@@ -47,7 +47,9 @@ pub trait LlmClient: Send + Sync + std::fmt::Debug {
 }
 
 /// The client for `llm.provider`, or `None` for provider `none`.
-pub fn client_from_settings(settings: &LlmSettings) -> Result<Option<Box<dyn LlmClient>>, LlmError> {
+pub fn client_from_settings(
+    settings: &LlmSettings,
+) -> Result<Option<Box<dyn LlmClient>>, LlmError> {
     let client: Box<dyn LlmClient> = match settings.provider {
         Provider::None => return Ok(None),
         Provider::OpenAi => Box::new(OpenAiClient::new(settings)?),
@@ -94,7 +96,12 @@ pub fn decode_response(provider: Provider, body: &[u8]) -> Result<ChatResponse, 
 
 /// Decodes a provider's error answer as the adapters do (without
 /// `retry-after`, which comes from headers).
-pub fn decode_error(provider: Provider, status: u16, error_type_header: Option<&str>, body: &[u8]) -> LlmError {
+pub fn decode_error(
+    provider: Provider,
+    status: u16,
+    error_type_header: Option<&str>,
+    body: &[u8],
+) -> LlmError {
     let Ok(status) = reqwest::StatusCode::from_u16(status) else {
         return LlmError::Decode(format!("invalid HTTP status {status}"));
     };

@@ -41,8 +41,9 @@ impl OpenAiClient {
             .unwrap_or(DEFAULT_BASE_URL)
             .trim_end_matches('/')
             .to_owned();
-        let url = Url::parse(&base_url)
-            .map_err(|e| LlmError::Config(format!("llm.base_url `{base_url}` is not a URL: {e}")))?;
+        let url = Url::parse(&base_url).map_err(|e| {
+            LlmError::Config(format!("llm.base_url `{base_url}` is not a URL: {e}"))
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(LlmError::Config(format!(
                 "llm.base_url `{base_url}` must be http or https"
@@ -93,9 +94,17 @@ impl OpenAiClient {
 
     fn error_from(&self, raw: &RawResponse) -> LlmError {
         let mut err = parse_error(raw.status, &raw.body, raw.retry_after());
-        if let LlmError::Http { status: 404, message, .. } = &mut err {
+        if let LlmError::Http {
+            status: 404,
+            message,
+            ..
+        } = &mut err
+        {
             if self.base_url.ends_with("/v1") {
-                message.push_str(&format!(" (check that the model `{}` exists on the server)", self.model));
+                message.push_str(&format!(
+                    " (check that the model `{}` exists on the server)",
+                    self.model
+                ));
             } else {
                 message.push_str(&format!(
                     " (check that the base URL ends in /v1: `{}` does not; Ollama's is \
@@ -146,8 +155,8 @@ pub(crate) fn request_body(model: &str, request: &ChatRequest) -> Value {
         "messages": messages,
         "max_tokens": request.max_tokens,
     });
-    if let Some(temperature) = request.temperature {
-        body["temperature"] = json!(temperature);
+    if let Some(temperature) = request.temperature.filter(|t| t.is_finite()) {
+        body["temperature"] = http::json_f32(temperature);
     }
     body
 }
@@ -253,10 +262,16 @@ pub(crate) fn parse_error(
 
 /// Fails the attempt when the server counted far fewer prompt tokens than
 /// were sent, which is how Ollama's silent truncation to `num_ctx` shows.
-fn check_prompt_not_cut(request: &ChatRequest, response: ChatResponse) -> Result<ChatResponse, LlmError> {
+fn check_prompt_not_cut(
+    request: &ChatRequest,
+    response: ChatResponse,
+) -> Result<ChatResponse, LlmError> {
     let estimated = request.estimated_prompt_tokens();
     let reported = response.usage.input_tokens;
-    if reported > 0 && estimated > TRUNCATION_CHECK_MIN_TOKENS && reported.saturating_mul(2) < estimated {
+    if reported > 0
+        && estimated > TRUNCATION_CHECK_MIN_TOKENS
+        && reported.saturating_mul(2) < estimated
+    {
         return Err(LlmError::PromptTruncatedByServer {
             reported,
             estimated,
@@ -292,10 +307,15 @@ pub(crate) fn scrub_error(err: LlmError, key: Option<&SecretString>) -> LlmError
 fn is_local_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unique_local() || ip.is_unicast_link_local(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.is_unique_local() || ip.is_unicast_link_local()
+        }
         Some(url::Host::Domain(name)) => {
             let name = name.trim_end_matches('.');
-            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local") || !name.contains('.')
+            name == "localhost"
+                || name.ends_with(".localhost")
+                || name.ends_with(".local")
+                || !name.contains('.')
         }
         None => false,
     }
@@ -317,7 +337,11 @@ mod tests {
         ] {
             assert!(is_local_host(&Url::parse(local).unwrap()), "{local}");
         }
-        for remote in ["https://api.openai.com/v1", "https://8.8.8.8/v1", "https://openrouter.ai/api/v1"] {
+        for remote in [
+            "https://api.openai.com/v1",
+            "https://8.8.8.8/v1",
+            "https://openrouter.ai/api/v1",
+        ] {
             assert!(!is_local_host(&Url::parse(remote).unwrap()), "{remote}");
         }
     }
@@ -329,10 +353,26 @@ mod tests {
             LlmError::Http { message, .. } => message,
             other => panic!("{other:?}"),
         };
-        assert_eq!(msg(parse_error(s, br#"{"error":{"message":"bad","type":"x"}}"#, None)), "bad");
-        assert_eq!(msg(parse_error(s, br#"{"error":"model not found"}"#, None)), "model not found");
-        assert_eq!(msg(parse_error(s, br#"{"detail":"Not Found"}"#, None)), "Not Found");
-        assert_eq!(msg(parse_error(s, b"404 page not found\n", None)), "404 page not found");
+        assert_eq!(
+            msg(parse_error(
+                s,
+                br#"{"error":{"message":"bad","type":"x"}}"#,
+                None
+            )),
+            "bad"
+        );
+        assert_eq!(
+            msg(parse_error(s, br#"{"error":"model not found"}"#, None)),
+            "model not found"
+        );
+        assert_eq!(
+            msg(parse_error(s, br#"{"detail":"Not Found"}"#, None)),
+            "Not Found"
+        );
+        assert_eq!(
+            msg(parse_error(s, b"404 page not found\n", None)),
+            "404 page not found"
+        );
         assert_eq!(msg(parse_error(s, b"", None)), "(empty body)");
         let quota = parse_error(
             StatusCode::TOO_MANY_REQUESTS,

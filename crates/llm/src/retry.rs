@@ -81,7 +81,9 @@ where
                 // Out of retries on an error that could have passed with more.
                 None if err.is_retryable()
                     && retry >= policy.max_retries
-                    && err.retry_after().is_none_or(|w| w <= policy.retry_after_max) =>
+                    && err
+                        .retry_after()
+                        .is_none_or(|w| w <= policy.retry_after_max) =>
                 {
                     return Err(LlmError::RetriesExhausted {
                         last: Box::new(err),
@@ -101,17 +103,26 @@ const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 3600);
 /// Reads `retry-after-ms` (OpenAI and Anthropic send it) or `retry-after`
 /// (seconds, or an HTTP date relative to `now`).
 pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0
     {
-        return Some(Duration::from_secs_f64((ms / 1000.0).min(RETRY_AFTER_CEILING.as_secs_f64())));
+        return Some(Duration::from_secs_f64(
+            (ms / 1000.0).min(RETRY_AFTER_CEILING.as_secs_f64()),
+        ));
     }
     let value = header("retry-after")?;
     if let Ok(secs) = value.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs.min(RETRY_AFTER_CEILING.as_secs_f64())));
+            return Some(Duration::from_secs_f64(
+                secs.min(RETRY_AFTER_CEILING.as_secs_f64()),
+            ));
         }
         return None;
     }
@@ -150,19 +161,34 @@ mod tests {
         );
         // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
         assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT")]), now),
+            parse_retry_after(
+                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT")]),
+                now
+            ),
             Some(Duration::from_secs(10))
         );
         assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]), now),
+            parse_retry_after(
+                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]),
+                now
+            ),
             Some(Duration::ZERO)
         );
         assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "7"), ("retry-after-ms", "250")]), now),
+            parse_retry_after(
+                &headers(&[("retry-after", "7"), ("retry-after-ms", "250")]),
+                now
+            ),
             Some(Duration::from_millis(250))
         );
-        assert_eq!(parse_retry_after(&headers(&[("retry-after", "soon")]), now), None);
-        assert_eq!(parse_retry_after(&headers(&[("retry-after", "-3")]), now), None);
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", "soon")]), now),
+            None
+        );
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", "-3")]), now),
+            None
+        );
         assert_eq!(
             parse_retry_after(&headers(&[("retry-after", "1e30")]), now),
             Some(RETRY_AFTER_CEILING)
@@ -198,7 +224,10 @@ mod tests {
             retryable: true,
             retry_after,
         };
-        assert_eq!(p.delay_for(&http(Some(Duration::from_secs(3))), 0), Some(Duration::from_secs(3)));
+        assert_eq!(
+            p.delay_for(&http(Some(Duration::from_secs(3))), 0),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(p.delay_for(&http(Some(Duration::from_secs(60))), 0), None);
         assert_eq!(p.delay_for(&http(None), 3), None);
         assert_eq!(p.delay_for(&LlmError::Config(String::new()), 0), None);

@@ -181,7 +181,10 @@ mod tests {
         assert_eq!(StopReason::from_provider("stop"), StopReason::Done);
         assert_eq!(StopReason::from_provider("end_turn"), StopReason::Done);
         assert_eq!(StopReason::from_provider("length"), StopReason::Truncated);
-        assert_eq!(StopReason::from_provider("max_tokens"), StopReason::Truncated);
+        assert_eq!(
+            StopReason::from_provider("max_tokens"),
+            StopReason::Truncated
+        );
         assert_eq!(
             StopReason::from_provider("content_filtered"),
             StopReason::Refused("content_filtered".into())

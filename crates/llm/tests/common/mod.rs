@@ -72,7 +72,8 @@ impl Recorded {
             .map(|(k, v)| format!("{k}: {v}"))
             .collect();
         headers.sort();
-        let body: serde_json::Value = serde_json::from_str(&self.body).expect("request body is JSON");
+        let body: serde_json::Value =
+            serde_json::from_str(&self.body).expect("request body is JSON");
         let text = format!(
             "{} {}\n{}\n\n{}",
             self.method,
@@ -81,6 +82,22 @@ impl Recorded {
             serde_json::to_string_pretty(&body).unwrap()
         );
         text.replace(KEY, "[KEY]")
+    }
+}
+
+/// Keys in sorted order whatever serde_json's map type, so that a
+/// workspace build with `preserve_order` renders the same snapshot.
+fn sorted(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<_> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted).collect())
+        }
+        other => other,
     }
 }
 
@@ -133,7 +150,12 @@ async fn answer(
         path: uri.path().to_owned(),
         headers: headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("<binary>").to_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or("<binary>").to_owned(),
+                )
+            })
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
         at: Instant::now(),
