@@ -147,10 +147,16 @@ pub(crate) fn scrub(text: &str, key: Option<&SecretString>) -> String {
             text = text.replace(key, "[REDACTED]");
         }
     }
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        text = text.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…";
+    bound(&text, MAX_MESSAGE_CHARS)
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub(crate) fn bound(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        text.chars().take(max).collect::<String>() + "…"
+    } else {
+        text.to_owned()
     }
-    text
 }
 
 /// Whether a failed status is worth another try: request timeout, rate
@@ -178,8 +184,10 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 ) -> Result<T, LlmError> {
     serde_json::from_slice(body).map_err(|e| {
         let preview: String = String::from_utf8_lossy(body).chars().take(200).collect();
+        // serde's messages quote offending values, which may be long.
+        let reason = bound(&e.to_string(), 300);
         LlmError::Decode(format!(
-            "{provider} response is not the expected JSON ({e}): {preview}"
+            "{provider} response is not the expected JSON ({reason}): {preview}"
         ))
     })
 }

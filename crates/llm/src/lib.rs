@@ -95,7 +95,7 @@ pub fn decode_response(provider: Provider, body: &[u8]) -> Result<ChatResponse, 
 }
 
 /// Decodes a provider's error answer as the adapters do (without
-/// `retry-after`, which comes from headers).
+/// `retry-after`, which comes from headers); messages are bounded.
 pub fn decode_error(
     provider: Provider,
     status: u16,
@@ -105,12 +105,13 @@ pub fn decode_error(
     let Ok(status) = reqwest::StatusCode::from_u16(status) else {
         return LlmError::Decode(format!("invalid HTTP status {status}"));
     };
-    match provider {
+    let err = match provider {
         Provider::OpenAi => openai::parse_error(status, body, None),
         Provider::Anthropic => anthropic::parse_error(status, body, None),
         Provider::Bedrock => bedrock::parse_error(status, error_type_header, body, None),
         Provider::None => LlmError::Config("provider none has no responses".into()),
-    }
+    };
+    openai::scrub_error(err, None)
 }
 
 #[cfg(test)]
@@ -142,6 +143,18 @@ mod tests {
         let err = refuse_unusable(response(StopReason::Refused("refusal".into()))).unwrap_err();
         assert!(matches!(err, LlmError::Refused { ref reason, .. } if reason == "refusal"));
         assert!(refuse_unusable(response(StopReason::Done)).is_ok());
+    }
+
+    #[test]
+    fn decoded_errors_stay_bounded() {
+        let long = "x".repeat(10_000);
+        let body = serde_json::json!({"error": {"message": long, "type": long}}).to_string();
+        let err = decode_error(Provider::OpenAi, 400, None, body.as_bytes());
+        assert!(err.to_string().chars().count() < 2200);
+        let body = serde_json::json!({"choices": [], "usage": {"prompt_tokens": long}}).to_string();
+        let err = decode_response(Provider::OpenAi, body.as_bytes()).unwrap_err();
+        assert!(matches!(err, LlmError::Decode(_)));
+        assert!(err.to_string().chars().count() < 1000, "{err}");
     }
 
     #[cfg(not(feature = "aws"))]

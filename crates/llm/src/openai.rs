@@ -291,7 +291,7 @@ pub(crate) fn scrub_error(err: LlmError, key: Option<&SecretString>) -> LlmError
             retry_after,
         } => LlmError::Http {
             status,
-            error_type,
+            error_type: error_type.map(|t| http::bound(&http::scrub(&t, key), 100)),
             message: http::scrub(&message, key),
             retryable,
             retry_after,
