@@ -1,0 +1,343 @@
+//! Secret redaction for everything tracefix sends out of the process: model
+//! prompts, pull-request bodies, Slack/Jira notifications, log lines.
+//!
+//! Pure: no IO, no async, no global state beyond the compiled built-in rules.
+//! Build one [`Redactor`] and share it (it is `Clone`, `Send` and `Sync`; a
+//! clone shares the compiled rules).
+//!
+//! ```
+//! use tracefix_redact::{RedactOptions, Redactor, SecretKind};
+//!
+//! let redactor = Redactor::new(&RedactOptions::default()).unwrap();
+//! let out = redactor.redact("connect postgres://app:hunter2@db:5432/x password=hunter2");
+//! assert_eq!(
+//!     out.text,
+//!     "connect postgres://app:[REDACTED:url-password]@db:5432/x password=[REDACTED:key-value-secret]"
+//! );
+//! assert_eq!(out.findings[0].kind, SecretKind::UrlPassword);
+//! ```
+//!
+//! Invariants:
+//! - Only the secret is replaced: a key and its separator, a URL's scheme,
+//!   user and host, an `Authorization` header's name and scheme, PEM BEGIN/END
+//!   lines stay; quotes stay, so JSON stays valid.
+//! - Overlapping matches merge into one finding; its kind is the most
+//!   specific one among them ([`SecretKind`] order: token shape, then
+//!   context, then emails/IPs, then entropy).
+//! - Idempotent: placeholders (`[REDACTED:<kind>]`) are never redacted again,
+//!   so `redact(redact(x)) == redact(x)`.
+
+mod entropy;
+mod kind;
+mod rules;
+
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
+
+use regex::{Regex, RegexSet};
+
+pub use kind::SecretKind;
+use rules::{BUILTIN_RULES, Check, Gate, secret_span};
+
+/// What to redact besides the always-on rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedactOptions {
+    /// Redact email addresses. Off by default: a stack trace rarely holds
+    /// one and authors' addresses help triage.
+    pub emails: bool,
+    /// Redact IPv4 and IPv6 addresses. Off by default.
+    pub ip_addresses: bool,
+    /// User regular expressions (Rust `regex` syntax). When a pattern has
+    /// capture groups, only the first group that took part in a match is
+    /// replaced (so `api_secret: (\S+)` keeps the key); otherwise the whole
+    /// match. Findings have kind [`SecretKind::Custom`].
+    pub extra_patterns: Vec<String>,
+    /// The high-entropy rule (long random-looking tokens). On by default.
+    pub entropy: bool,
+}
+
+impl Default for RedactOptions {
+    fn default() -> Self {
+        RedactOptions {
+            emails: false,
+            ip_addresses: false,
+            extra_patterns: Vec::new(),
+            entropy: true,
+        }
+    }
+}
+
+/// Errors building a [`Redactor`].
+#[derive(Debug, thiserror::Error)]
+pub enum RedactError {
+    /// A user pattern in [`RedactOptions::extra_patterns`] does not compile.
+    #[error("invalid redaction pattern {pattern:?}: {source}")]
+    InvalidPattern {
+        pattern: String,
+        #[source]
+        source: regex::Error,
+    },
+}
+
+/// One redacted secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: SecretKind,
+    /// Byte range in the ORIGINAL text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The result of [`Redactor::redact`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted<'a> {
+    /// The text with every finding replaced by `[REDACTED:<kind>]`; borrowed
+    /// when there was nothing to redact.
+    pub text: Cow<'a, str>,
+    /// Findings in text order, not overlapping.
+    pub findings: Vec<Finding>,
+}
+
+struct Rule {
+    kind: SecretKind,
+    regex: Regex,
+    gate: Gate,
+    check: Option<Check>,
+}
+
+struct Builtins {
+    rules: Vec<Rule>,
+    /// One pass over the text tells which rules can match at all.
+    set: RegexSet,
+}
+
+static BUILTINS: LazyLock<Builtins> = LazyLock::new(|| {
+    let rules = BUILTIN_RULES
+        .iter()
+        .map(|spec| Rule {
+            kind: spec.kind,
+            // The patterns are constants checked by a unit test.
+            regex: Regex::new(spec.pattern).expect("built-in redaction pattern"),
+            gate: spec.gate,
+            check: spec.check,
+        })
+        .collect();
+    let set = RegexSet::new(BUILTIN_RULES.iter().map(|spec| spec.pattern))
+        .expect("built-in redaction patterns");
+    Builtins { rules, set }
+});
+
+/// Text this crate produced; never redacted again.
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[REDACTED:[a-z-]+\]").expect("placeholder pattern"));
+
+/// The redactor. Build once, share freely.
+#[derive(Clone)]
+pub struct Redactor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    emails: bool,
+    ip_addresses: bool,
+    entropy: bool,
+    custom: Vec<Regex>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("emails", &self.inner.emails)
+            .field("ip_addresses", &self.inner.ip_addresses)
+            .field("entropy", &self.inner.entropy)
+            .field(
+                "extra_patterns",
+                &self.inner.custom.iter().map(Regex::as_str).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// A candidate before merging.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    kind: SecretKind,
+}
+
+impl Redactor {
+    /// Compiles the options' user patterns (the built-in rules are compiled
+    /// once per process). A bad user pattern is an error naming it.
+    pub fn new(options: &RedactOptions) -> Result<Redactor, RedactError> {
+        let custom = options
+            .extra_patterns
+            .iter()
+            .map(|pattern| {
+                Regex::new(pattern).map_err(|source| RedactError::InvalidPattern {
+                    pattern: pattern.clone(),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        LazyLock::force(&BUILTINS);
+        Ok(Redactor {
+            inner: Arc::new(Inner {
+                emails: options.emails,
+                ip_addresses: options.ip_addresses,
+                entropy: options.entropy,
+                custom,
+            }),
+        })
+    }
+
+    /// Replaces every secret in `text` by `[REDACTED:<kind>]`.
+    pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
+        let mut spans = self.candidates(text);
+        if spans.is_empty() {
+            return Redacted {
+                text: Cow::Borrowed(text),
+                findings: Vec::new(),
+            };
+        }
+        spans = without_placeholders(text, spans);
+        let findings = merge(spans);
+        if findings.is_empty() {
+            return Redacted {
+                text: Cow::Borrowed(text),
+                findings,
+            };
+        }
+        let mut out = String::with_capacity(text.len() + findings.len() * 24);
+        let mut last = 0;
+        for f in &findings {
+            out.push_str(&text[last..f.start]);
+            out.push_str("[REDACTED:");
+            out.push_str(f.kind.name());
+            out.push(']');
+            last = f.end;
+        }
+        out.push_str(&text[last..]);
+        Redacted {
+            text: Cow::Owned(out),
+            findings,
+        }
+    }
+
+    /// [`Redactor::redact`] into an owned string.
+    pub fn redact_string(&self, text: &str) -> String {
+        self.redact(text).text.into_owned()
+    }
+
+    fn candidates(&self, text: &str) -> Vec<Span> {
+        let builtins = &*BUILTINS;
+        let mut spans = Vec::new();
+        for index in builtins.set.matches(text).iter() {
+            let rule = &builtins.rules[index];
+            let enabled = match rule.gate {
+                Gate::Always => true,
+                Gate::Emails => self.inner.emails,
+                Gate::IpAddresses => self.inner.ip_addresses,
+            };
+            if enabled {
+                collect(text, &rule.regex, rule.kind, rule.check, &mut spans);
+            }
+        }
+        for regex in &self.inner.custom {
+            collect(text, regex, SecretKind::Custom, None, &mut spans);
+        }
+        if self.inner.entropy {
+            let mut ranges = Vec::new();
+            entropy::find(text, &mut ranges);
+            spans.extend(ranges.into_iter().map(|(start, end)| Span {
+                start,
+                end,
+                kind: SecretKind::HighEntropy,
+            }));
+        }
+        spans
+    }
+}
+
+fn collect(text: &str, regex: &Regex, kind: SecretKind, check: Option<Check>, out: &mut Vec<Span>) {
+    for caps in regex.captures_iter(text) {
+        let Some(secret) = secret_span(&caps) else {
+            continue;
+        };
+        if secret.is_empty() || check.is_some_and(|check| !check(text, &caps, secret)) {
+            continue;
+        }
+        out.push(Span {
+            start: secret.start(),
+            end: secret.end(),
+            kind,
+        });
+    }
+}
+
+/// Cuts existing placeholders out of every span, so that redacted text is
+/// never redacted again; what is left of a span around a placeholder is
+/// still redacted.
+fn without_placeholders(text: &str, spans: Vec<Span>) -> Vec<Span> {
+    let placeholders: Vec<(usize, usize)> = PLACEHOLDER
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    if placeholders.is_empty() {
+        return spans;
+    }
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
+        let mut start = span.start;
+        for &(p_start, p_end) in &placeholders {
+            if p_end <= start {
+                continue;
+            }
+            if p_start >= span.end {
+                break;
+            }
+            if p_start > start {
+                out.push(Span {
+                    start,
+                    end: p_start,
+                    kind: span.kind,
+                });
+            }
+            start = start.max(p_end);
+        }
+        if start < span.end {
+            out.push(Span {
+                start,
+                end: span.end,
+                kind: span.kind,
+            });
+        }
+    }
+    out
+}
+
+/// Merges overlapping spans into findings in text order. A merged finding
+/// takes the kind of lowest rank among its spans (ties: the earliest).
+fn merge(mut spans: Vec<Span>) -> Vec<Finding> {
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.kind.rank()));
+    let mut findings: Vec<Finding> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match findings.last_mut() {
+            Some(last) if span.start < last.end => {
+                last.end = last.end.max(span.end);
+                if span.kind.rank() < last.kind.rank() {
+                    last.kind = span.kind;
+                }
+            }
+            _ => findings.push(Finding {
+                kind: span.kind,
+                start: span.start,
+                end: span.end,
+            }),
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests;
