@@ -57,6 +57,12 @@ pub(crate) fn find(text: &str, out: &mut Vec<(usize, usize)>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            // An escape in JSON or a quoted string (`\n`, `\u003c`) is not
+            // part of the token that follows it.
+            i += escape_len(&bytes[i..]);
+            continue;
+        }
         if !in_alphabet(bytes[i]) {
             i += 1;
             continue;
@@ -84,6 +90,16 @@ pub(crate) fn find(text: &str, out: &mut Vec<(usize, usize)>) {
         } else if is_random(token) {
             out.push((start, i));
         }
+    }
+}
+
+/// Length of the escape sequence at the start of `bytes` (which starts with
+/// a backslash).
+fn escape_len(bytes: &[u8]) -> usize {
+    match bytes.get(1) {
+        Some(b'u') if bytes.len() >= 6 && bytes[2..6].iter().all(u8::is_ascii_hexdigit) => 6,
+        Some(_) => 2,
+        None => 1,
     }
 }
 
@@ -297,6 +313,12 @@ mod tests {
         ] {
             assert_eq!(found(text), Vec::<&str>::new(), "{text}");
         }
+    }
+
+    #[test]
+    fn escapes_are_not_part_of_tokens() {
+        let text = r"key\nZk3q9Xv2Lr8Tn5Wm1Bc7Hd4Jf6Gs0Pa2Qe9Ry3Ui\u003cend";
+        assert_eq!(found(text), ["Zk3q9Xv2Lr8Tn5Wm1Bc7Hd4Jf6Gs0Pa2Qe9Ry3Ui"]);
     }
 
     #[test]

@@ -243,6 +243,13 @@ impl Redactor {
                 collect(text, &rule.regex, rule.kind, rule.check, &mut spans);
             }
         }
+        let mut cookies = Vec::new();
+        rules::cookie_values(text, &mut cookies);
+        spans.extend(cookies.into_iter().map(|(start, end)| Span {
+            start,
+            end,
+            kind: SecretKind::KeyValueSecret,
+        }));
         for regex in &self.inner.custom {
             collect(text, regex, SecretKind::Custom, None, &mut spans);
         }
@@ -317,23 +324,33 @@ fn without_placeholders(text: &str, spans: Vec<Span>) -> Vec<Span> {
 }
 
 /// Merges overlapping spans into findings in text order. A merged finding
-/// takes the kind of lowest rank among its spans (ties: the earliest).
+/// takes the kind of its longest span, and among equally long spans the one
+/// of lowest rank: `token=ghp_…` is a GitHub token (same span, the shape
+/// ranks first) but a whole `Authorization: AWS4-HMAC-SHA256 …` value that
+/// contains an access key id stays an authorization header.
 fn merge(mut spans: Vec<Span>) -> Vec<Finding> {
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), s.kind.rank()));
     let mut findings: Vec<Finding> = Vec::with_capacity(spans.len());
+    // The span that decides the current finding's kind.
+    let mut decider: Option<Span> = None;
     for span in spans {
-        match findings.last_mut() {
-            Some(last) if span.start < last.end => {
+        match (findings.last_mut(), decider.as_mut()) {
+            (Some(last), Some(best)) if span.start < last.end => {
                 last.end = last.end.max(span.end);
-                if span.kind.rank() < last.kind.rank() {
+                let (len, best_len) = (span.end - span.start, best.end - best.start);
+                if len > best_len || (len == best_len && span.kind.rank() < best.kind.rank()) {
+                    *best = span;
                     last.kind = span.kind;
                 }
             }
-            _ => findings.push(Finding {
-                kind: span.kind,
-                start: span.start,
-                end: span.end,
-            }),
+            _ => {
+                findings.push(Finding {
+                    kind: span.kind,
+                    start: span.start,
+                    end: span.end,
+                });
+                decider = Some(span);
+            }
         }
     }
     findings

@@ -12,6 +12,8 @@
 //! rule that runs over already-redacted text either matches exactly the
 //! placeholder (which the redactor then drops) or does not match at all.
 
+use std::sync::LazyLock;
+
 use regex::{Captures, Match, Regex};
 
 use crate::SecretKind;
@@ -54,8 +56,18 @@ const fn checked(kind: SecretKind, pattern: &'static str, check: Check) -> RuleS
 }
 
 /// Authorization schemes written before the credential; the scheme is kept.
-const SCHEMES: [&str; 7] = [
-    "bearer", "basic", "token", "apikey", "sso-key", "digest", "negotiate",
+const SCHEMES: [&str; 11] = [
+    "bearer",
+    "basic",
+    "token",
+    "apikey",
+    "sso-key",
+    "digest",
+    "negotiate",
+    "ntlm",
+    "aws4-hmac-sha256",
+    "hoba",
+    "mutual",
 ];
 
 /// `password=`, `"token": "…"`, `?api_key=…&`, `DB_PASSWORD=…`, `'secret' =>
@@ -68,7 +80,7 @@ const SCHEMES: [&str; 7] = [
 const KEY_VALUE: &str = concat!(
     r#"(?i)(?:[a-z0-9_.-]*?(?:password|passwd|pwd|pass|passphrase|secret|client[_-]?secret|"#,
     r#"secret[_-]?(?:access[_-]?)?key|access[_-]?key|token|access[_-]?token|refresh[_-]?token|"#,
-    r#"api[_-]?key|apikey|private[_-]?key|auth|credentials?|signature|cookie))"#,
+    r#"api[_-]?key|apikey|private[_-]?key|auth|credentials?|signature))"#,
     r#"(?:\\?["'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:(?:bearer|basic|token)[ \t]+)?"#,
     r#"(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)'|\\"(?P<edq>[^"\\\r\n]*)\\"|"#,
     r#"(?P<bare>[^\s"'`,;&)}\]<>{\[\\]+))"#,
@@ -81,7 +93,8 @@ const AUTHORIZATION: &str = concat!(
     r#"(?:"(?:(?:bearer|basic|token|apikey|sso-key|digest|negotiate|ntlm|aws4-hmac-sha256)[ \t]+)?(?P<dq>[^"\\\r\n]+)"#,
     r#"|'(?:(?:bearer|basic|token|apikey|sso-key|digest|negotiate|ntlm|aws4-hmac-sha256)[ \t]+)?(?P<sq>[^'\\\r\n]+)"#,
     r#"|\\"(?:(?:bearer|basic|token|apikey|sso-key|digest|negotiate|ntlm|aws4-hmac-sha256)[ \t]+)?(?P<edq>[^"\\\r\n]+)"#,
-    r#"|(?:(?:bearer|basic|token|apikey|sso-key|digest|negotiate)[ \t]+)?(?P<bare>[^\s"',;\\]+))"#,
+    r#"|(?:(?:bearer|basic|token|apikey|sso-key|digest|negotiate|ntlm|aws4-hmac-sha256|hoba|mutual)[ \t]+)?"#,
+    r#"(?P<bare>[^\s"',;\\]+))"#,
 );
 
 /// Unquoted multi-part credentials (`Digest username="…", response="…"`,
@@ -107,7 +120,7 @@ const PRIVATE_KEY_BLOCK: &str = concat!(
 /// base64 lines after the BEGIN line.
 const PRIVATE_KEY_TRUNCATED: &str = concat!(
     r#"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*"#,
-    r#"(?P<s>[A-Za-z0-9+/=]{16,}(?:[ \t]*(?:\r?\n|\\r\\n|\\n)[A-Za-z0-9+/=]{16,})*)"#,
+    r#"(?P<s>[A-Za-z0-9+/=]{16,}(?:[ \t]*(?:\r?\n|\\r\\n|\\n)(?:[A-Za-z0-9+/=]{16,}|[A-Za-z0-9+/]+={1,2}))*)"#,
 );
 
 pub(crate) const BUILTIN_RULES: &[RuleSpec] = &[
@@ -248,9 +261,15 @@ fn not_a_scheme(_text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
 /// Values that carry no secret and that a reader needs: absent values
 /// (`token=None` is often the bug itself), masks, and code in traceback
 /// source lines (`password = form.password`, `token = get_token()`).
-fn key_value_is_secret(_text: &str, caps: &Captures<'_>, secret: Match<'_>) -> bool {
+fn key_value_is_secret(text: &str, caps: &Captures<'_>, secret: Match<'_>) -> bool {
     let value = secret.as_str();
     if value.is_empty() || is_scheme(value) {
+        return false;
+    }
+    // `https://x-access-token:…@host` is a URL's user and password, which
+    // the URL rule redacts without swallowing the host.
+    let key_start = caps.get(0).map_or(0, |m| m.start());
+    if text[..key_start].ends_with("://") {
         return false;
     }
     // `PWD`/`OLDPWD` in an environment dump are directories. The match
@@ -375,6 +394,33 @@ mod tests {
         assert!(looks_like_code("settings.SECRET_KEY"));
         for literal in ["hunter2", "hunter2.0", "s3cr3t!", "abc.", ".abc", "a..b"] {
             assert!(!looks_like_code(literal), "{literal}");
+        }
+    }
+}
+
+/// `Cookie:` and `Set-Cookie:` headers: the values of the `name=value`
+/// pairs (every pair of a `Cookie` header, the first of a `Set-Cookie`; the
+/// rest of a `Set-Cookie` are attributes such as `Path=/`). Cookie names say
+/// what a session was, so they stay.
+pub(crate) fn cookie_values(text: &str, out: &mut Vec<(usize, usize)>) {
+    static HEADER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)\b(?P<set>set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?P<v>[^\r\n"'\\]+)"#)
+            .expect("cookie header pattern")
+    });
+    static PAIR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|;)[ \t]*[^=;\s]+=(?P<v>[^;\s]+)").expect("cookie pair pattern")
+    });
+    for caps in HEADER.captures_iter(text) {
+        let (Some(header), set) = (caps.name("v"), caps.name("set").is_some()) else {
+            continue;
+        };
+        for pair in PAIR.captures_iter(header.as_str()) {
+            if let Some(value) = pair.name("v") {
+                out.push((header.start() + value.start(), header.start() + value.end()));
+            }
+            if set {
+                break;
+            }
         }
     }
 }
