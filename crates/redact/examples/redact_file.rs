@@ -1,5 +1,6 @@
 //! Redacts a file (or standard input) to standard output with the default
-//! options, and prints the findings to standard error.
+//! options, and prints the findings (with the original text and its line)
+//! to standard error.
 //!
 //! `cargo run -p tracefix-redact --example redact_file -- FILE`
 
@@ -19,7 +20,11 @@ fn main() -> std::io::Result<()> {
     let out = redactor.redact(&text);
     print!("{}", out.text);
     for f in &out.findings {
-        eprintln!("{:>7}..{:<7} {}", f.start, f.end, f.kind);
+        // The line around the finding, so a reviewer can judge it.
+        let line_start = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[f.end..].find('\n').map_or(text.len(), |i| f.end + i);
+        let line: String = text[line_start..line_end].chars().take(160).collect();
+        eprintln!("{:>7}..{:<7} {:<20} {:?} | {line}", f.start, f.end, f.kind, &text[f.start..f.end]);
     }
     Ok(())
 }

@@ -81,7 +81,7 @@ const KEY_VALUE: &str = concat!(
     r#"(?i)(?:[a-z0-9_.-]*?(?:password|passwd|pwd|pass|passphrase|secret|client[_-]?secret|"#,
     r#"secret[_-]?(?:access[_-]?)?key|access[_-]?key|token|access[_-]?token|refresh[_-]?token|"#,
     r#"api[_-]?key|apikey|private[_-]?key|auth|credentials?|signature))"#,
-    r#"(?:\\?["'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:(?:bearer|basic|token)[ \t]+)?"#,
+    r#"(?:\\?["'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:(?:bearer|basic)[ \t]+)?"#,
     r#"(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)'|\\"(?P<edq>[^"\\\r\n]*)\\"|"#,
     r#"(?P<bare>[^\s"'`,;&)}\]<>{\[\\]+))"#,
 );
@@ -215,7 +215,7 @@ pub(crate) const BUILTIN_RULES: &[RuleSpec] = &[
     ),
     rule(SecretKind::PrivateKey, PRIVATE_KEY_BLOCK),
     rule(SecretKind::PrivateKey, PRIVATE_KEY_TRUNCATED),
-    rule(SecretKind::UrlPassword, URL_PASSWORD),
+    checked(SecretKind::UrlPassword, URL_PASSWORD, not_masked),
     checked(SecretKind::AuthorizationHeader, AUTHORIZATION, not_a_scheme),
     rule(SecretKind::AuthorizationHeader, AUTHORIZATION_MULTIPART),
     checked(SecretKind::KeyValueSecret, KEY_VALUE, key_value_is_secret),
@@ -248,6 +248,11 @@ pub(crate) fn secret_span<'h>(caps: &Captures<'h>) -> Option<Match<'h>> {
     (1..caps.len()).find_map(|i| caps.get(i))
 }
 
+/// `amqp://guest:**@rabbit` was masked by the application already.
+fn not_masked(_text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
+    !is_absent_or_masked(secret.as_str())
+}
+
 fn is_scheme(value: &str) -> bool {
     SCHEMES.iter().any(|s| value.eq_ignore_ascii_case(s))
 }
@@ -259,13 +264,21 @@ fn not_a_scheme(_text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
 }
 
 /// Values that carry no secret and that a reader needs: absent values
-/// (`token=None` is often the bug itself), masks, and code in traceback
-/// source lines (`password = form.password`, `token = get_token()`).
+/// (`token=None` is often the bug itself), masks (`[FILTERED]`, `****`),
+/// code in traceback source lines (`password = form.password`,
+/// `token = get_token()`), URLs (the URL rule takes their passwords) and,
+/// after a colon, plain words: `auth: token for user 42`,
+/// `WARNING:botocore.credentials:retrying` are prose and logger names, while
+/// `password: hunter2` (digit), `apikey: AbCd…` (inner capital) or a value of
+/// 16+ characters are redacted. A weak one-word password after a colon
+/// (`password: letmein`) is the accepted cost; after `=` or in quotes every
+/// value goes.
 fn key_value_is_secret(text: &str, caps: &Captures<'_>, secret: Match<'_>) -> bool {
     let value = secret.as_str();
-    if value.is_empty() || is_scheme(value) {
+    if value.is_empty() || is_scheme(value) || is_absent_or_masked(value) {
         return false;
     }
+    let whole = caps.get(0).map_or("", |m| m.as_str());
     // `https://x-access-token:…@host` is a URL's user and password, which
     // the URL rule redacts without swallowing the host.
     let key_start = caps.get(0).map_or(0, |m| m.start());
@@ -274,11 +287,26 @@ fn key_value_is_secret(text: &str, caps: &Captures<'_>, secret: Match<'_>) -> bo
     }
     // `PWD`/`OLDPWD` in an environment dump are directories. The match
     // starts at the key (its prefix is the leftmost possible).
-    let whole = caps.get(0).map_or("", |m| m.as_str());
     if whole.starts_with("PWD=") || whole.starts_with("OLDPWD=") {
         return false;
     }
-    const ABSENT: [&str; 9] = [
+    if caps.name("bare").is_some() {
+        if looks_like_code(value) || value.contains("://") {
+            return false;
+        }
+        let colon_separated = whole[..secret.start() - key_start]
+            .trim_end_matches([' ', '\t'])
+            .ends_with(':');
+        if colon_separated && (is_plain_word(value) || is_logger_name(whole)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Placeholders people write instead of a secret.
+pub(crate) fn is_absent_or_masked(value: &str) -> bool {
+    const ABSENT: [&str; 14] = [
         "none",
         "null",
         "nil",
@@ -288,17 +316,31 @@ fn key_value_is_secret(text: &str, caps: &Captures<'_>, secret: Match<'_>) -> bo
         "<none>",
         "<nil>",
         "<redacted>",
+        "<hidden>",
+        "[filtered]",
+        "[redacted]",
+        "[hidden]",
+        "[secure]",
     ];
-    if ABSENT.iter().any(|a| value.eq_ignore_ascii_case(a)) {
-        return false;
-    }
-    if value.bytes().all(|b| b == b'*' || b == b'x' || b == b'X') {
-        return false;
-    }
-    if caps.name("bare").is_some() && looks_like_code(value) {
-        return false;
-    }
-    true
+    ABSENT.iter().any(|a| value.eq_ignore_ascii_case(a))
+        || value.bytes().all(|b| matches!(b, b'*' | b'x' | b'X' | b'.'))
+}
+
+/// `botocore.credentials: 127.0.0.1 - "GET /"`, `app.auth: …`: a Python
+/// logger name (`%(name)s: %(message)s`), not a flattened configuration key
+/// (those end in `password`, `secret`, `token`, …, which stay redacted).
+fn is_logger_name(whole: &str) -> bool {
+    let key = whole.split(':').next().unwrap_or("");
+    let last = key.rsplit('.').next().unwrap_or("");
+    key.contains('.') && (last.eq_ignore_ascii_case("credentials") || last.eq_ignore_ascii_case("auth"))
+}
+
+/// A lowercase or capitalised word of letters only, shorter than 16.
+fn is_plain_word(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() < 16
+        && bytes.iter().all(u8::is_ascii_alphabetic)
+        && bytes[1..].iter().all(u8::is_ascii_lowercase)
 }
 
 /// An identifier chain with a dot (`self.password`, `os.environ`) or a call
