@@ -192,32 +192,33 @@ impl Redactor {
     }
 
     /// Replaces every secret in `text` by `[REDACTED:<kind>]`.
+    ///
+    /// Replacing a secret changes the context of its neighbours (a token
+    /// glued to a redacted one starts at a word boundary now; a path cut by a
+    /// placeholder is judged differently), so the redactor runs its rules
+    /// again over its own output and folds anything new back into the
+    /// findings, until a round finds nothing: that is what makes
+    /// `redact(redact(x)) == redact(x)`. Ordinary text needs one round, text
+    /// with secrets two.
     pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
-        let mut spans = self.candidates(text);
+        let mut spans = without_placeholders(text, self.candidates(text));
         if spans.is_empty() {
             return Redacted {
                 text: Cow::Borrowed(text),
                 findings: Vec::new(),
             };
         }
-        spans = without_placeholders(text, spans);
-        let findings = merge(spans);
-        if findings.is_empty() {
-            return Redacted {
-                text: Cow::Borrowed(text),
-                findings,
-            };
+        let mut findings = merge(spans.clone());
+        let mut out = render(text, &findings);
+        for _ in 1..MAX_ROUNDS {
+            let new = without_placeholders(&out, self.candidates(&out));
+            if new.is_empty() {
+                break;
+            }
+            spans.extend(new.into_iter().map(|span| to_original(span, &findings)));
+            findings = merge(spans.clone());
+            out = render(text, &findings);
         }
-        let mut out = String::with_capacity(text.len() + findings.len() * 24);
-        let mut last = 0;
-        for f in &findings {
-            out.push_str(&text[last..f.start]);
-            out.push_str("[REDACTED:");
-            out.push_str(f.kind.name());
-            out.push(']');
-            last = f.end;
-        }
-        out.push_str(&text[last..]);
         Redacted {
             text: Cow::Owned(out),
             findings,
@@ -279,6 +280,46 @@ fn collect(text: &str, regex: &Regex, kind: SecretKind, check: Option<Check>, ou
             end: secret.end(),
             kind,
         });
+    }
+}
+
+/// Rounds of [`Redactor::redact`]: each round only grows the redacted part
+/// of the text, so the loop ends on its own; the cap bounds the work an
+/// adversarial text can cause.
+const MAX_ROUNDS: usize = 8;
+
+/// The text with every finding replaced by its placeholder.
+fn render(text: &str, findings: &[Finding]) -> String {
+    let mut out = String::with_capacity(text.len() + findings.len() * 24);
+    let mut last = 0;
+    for f in findings {
+        out.push_str(&text[last..f.start]);
+        out.push_str("[REDACTED:");
+        out.push_str(f.kind.name());
+        out.push(']');
+        last = f.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Maps a span of `render(text, findings)` that lies outside every
+/// placeholder back to `text`.
+fn to_original(span: Span, findings: &[Finding]) -> Span {
+    // Output offset minus original offset, after each finding so far.
+    let mut shift: isize = 0;
+    for f in findings {
+        let placeholder_len = "[REDACTED:]".len() + f.kind.name().len();
+        let out_start = (f.start as isize + shift) as usize;
+        if out_start >= span.end {
+            break;
+        }
+        shift += placeholder_len as isize - (f.end - f.start) as isize;
+    }
+    Span {
+        start: (span.start as isize - shift) as usize,
+        end: (span.end as isize - shift) as usize,
+        kind: span.kind,
     }
 }
 

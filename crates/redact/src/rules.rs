@@ -83,7 +83,7 @@ const KEY_VALUE: &str = concat!(
     r#"api[_-]?key|apikey|private[_-]?key|auth|credentials?|signature))"#,
     r#"(?:\\?["'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:(?:bearer|basic)[ \t]+)?"#,
     r#"(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)'|\\"(?P<edq>[^"\\\r\n]*)\\"|"#,
-    r#"(?P<bare>[^\s"'`,;&)}\]<>{\[\\]+))"#,
+    r#"(?P<bare>[^\s"'`,;&()}\]<>{\[\\]+))"#,
 );
 
 /// `Authorization: Bearer xyz`, `"Authorization": "Basic …"`,
@@ -343,8 +343,10 @@ fn is_plain_word(value: &str) -> bool {
         && bytes[1..].iter().all(u8::is_ascii_lowercase)
 }
 
-/// An identifier chain with a dot (`self.password`, `os.environ`) or a call
-/// or index (`get_token(`, `request.form[`): a source line, not a literal.
+/// An identifier chain with a dot (`self.password`, `os.environ`,
+/// `request.form`): a source line, not a literal. A plain `name` or call
+/// `get_token()` is not told apart from a password and is redacted (the
+/// parentheses stay).
 fn looks_like_code(value: &str) -> bool {
     let bytes = value.as_bytes();
     let ident_start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b == b'$';
@@ -364,7 +366,6 @@ fn looks_like_code(value: &str) -> bool {
         }
         match bytes.get(i) {
             None => return dots > 0,
-            Some(b'(') => return true,
             Some(b'.') => {
                 dots += 1;
                 i += 1;
@@ -397,7 +398,8 @@ fn ipv6_plausible(text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
     let value = secret.as_str();
     let bytes = text.as_bytes();
     let glued = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
-    if secret.start() > 0 && glued(bytes[secret.start() - 1]) {
+    // `]` too: a placeholder's end, where a glued token was redacted.
+    if secret.start() > 0 && (glued(bytes[secret.start() - 1]) || bytes[secret.start() - 1] == b']') {
         return false;
     }
     if bytes.get(secret.end()).is_some_and(|&b| glued(b)) {
@@ -428,13 +430,13 @@ mod tests {
 
     #[test]
     fn code_values_are_recognised() {
-        // Bare values stop before `[`, `)` and quotes, so these are what the
-        // rule sees of `request.form['password']` or `get_token()`.
-        for code in ["form.password", "self.token", "request.form", "get_token(", "$this.secret"] {
+        // Bare values stop before `[`, `(` and quotes, so this is what the
+        // rule sees of `request.form['password']`.
+        for code in ["form.password", "self.token", "request.form", "$this.secret"] {
             assert!(looks_like_code(code), "{code}");
         }
         assert!(looks_like_code("settings.SECRET_KEY"));
-        for literal in ["hunter2", "hunter2.0", "s3cr3t!", "abc.", ".abc", "a..b"] {
+        for literal in ["hunter2", "hunter2.0", "s3cr3t!", "abc.", ".abc", "a..b", "get_token"] {
             assert!(!looks_like_code(literal), "{literal}");
         }
     }

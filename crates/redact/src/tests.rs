@@ -57,7 +57,6 @@ fn key_value_spares_absent_values_and_code() {
         r#""token": """#,
         "password = form.password",
         "    token = request.headers['Authorization']",
-        "    api_key = get_api_key()",
         "secret=****",
         "auth: token for user 42 expires",
         "WARNING:botocore.credentials:retrying in 2.0s",
@@ -75,6 +74,14 @@ fn key_value_spares_absent_values_and_code() {
     ] {
         assert_eq!(r(text), text);
     }
+}
+
+#[test]
+fn plain_calls_are_redacted_but_keep_parentheses() {
+    assert_eq!(
+        r("    api_key = get_api_key()"),
+        "    api_key = [REDACTED:key-value-secret]()"
+    );
 }
 
 #[test]
@@ -242,4 +249,21 @@ fn multibyte_text_around_secrets() {
         r("Schlüssel ✓ password=pässwörd ü"),
         "Schlüssel ✓ password=[REDACTED:key-value-secret] ü"
     );
+}
+
+#[test]
+fn redaction_reaches_a_fixpoint_when_context_changes() {
+    // `xoxb-…` glued to a custom match has no word boundary before it until
+    // the custom match is replaced; the second round finds it.
+    let redactor = Redactor::new(&RedactOptions {
+        extra_patterns: vec![r"ticket-(\d{4})".into()],
+        ..RedactOptions::default()
+    })
+    .unwrap();
+    let text = "ticket-1234xoxb-123456789012-abcdefghij end";
+    let once = redactor.redact(text);
+    assert_eq!(once.text, "ticket-[REDACTED:custom][REDACTED:slack-token] end");
+    let parts: Vec<&str> = once.findings.iter().map(|f| &text[f.start..f.end]).collect();
+    assert_eq!(parts, ["1234", "xoxb-123456789012-abcdefghij"]);
+    assert_eq!(redactor.redact(&once.text).text, once.text);
 }
