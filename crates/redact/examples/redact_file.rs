@@ -24,7 +24,13 @@ fn main() -> std::io::Result<()> {
         let line_start = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[f.end..].find('\n').map_or(text.len(), |i| f.end + i);
         let line: String = text[line_start..line_end].chars().take(160).collect();
-        eprintln!("{:>7}..{:<7} {:<20} {:?} | {line}", f.start, f.end, f.kind, &text[f.start..f.end]);
+        eprintln!(
+            "{:>7}..{:<7} {:<20} {:?} | {line}",
+            f.start,
+            f.end,
+            f.kind,
+            &text[f.start..f.end]
+        );
     }
     Ok(())
 }

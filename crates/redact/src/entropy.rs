@@ -109,7 +109,9 @@ fn is_path(token: &str) -> bool {
     }
     let segments: Vec<&str> = token.split('/').collect();
     segments[..segments.len() - 1].iter().any(|s| {
-        s.len() >= 3 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
+        s.len() >= 3
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
     })
 }
 
@@ -259,9 +261,17 @@ mod tests {
     #[test]
     fn expected_entropy_matches_measurements() {
         // Means measured over 20,000 random samples (see module docs).
-        for (n, k, measured) in [(32, 64, 4.56), (100, 64, 5.48), (32, 36, 4.27), (40, 16, 3.71)] {
+        for (n, k, measured) in [
+            (32, 64, 4.56),
+            (100, 64, 5.48),
+            (32, 36, 4.27),
+            (40, 16, 3.71),
+        ] {
             let e = expected_entropy(n, k);
-            assert!((e - measured).abs() < 0.03, "n={n} k={k}: {e} vs {measured}");
+            assert!(
+                (e - measured).abs() < 0.03,
+                "n={n} k={k}: {e} vs {measured}"
+            );
         }
     }
 
@@ -324,6 +334,9 @@ mod tests {
     #[test]
     fn padding_belongs_to_the_token() {
         let text = "k dGhpcyBpcyBhIHNlY3JldCB2YWx1ZSAxMjM0NTY3OA== x";
-        assert_eq!(found(text), ["dGhpcyBpcyBhIHNlY3JldCB2YWx1ZSAxMjM0NTY3OA=="]);
+        assert_eq!(
+            found(text),
+            ["dGhpcyBpcyBhIHNlY3JldCB2YWx1ZSAxMjM0NTY3OA=="]
+        );
     }
 }

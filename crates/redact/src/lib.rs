@@ -152,7 +152,12 @@ impl std::fmt::Debug for Redactor {
             .field("entropy", &self.inner.entropy)
             .field(
                 "extra_patterns",
-                &self.inner.custom.iter().map(Regex::as_str).collect::<Vec<_>>(),
+                &self
+                    .inner
+                    .custom
+                    .iter()
+                    .map(Regex::as_str)
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }

@@ -193,16 +193,16 @@ pub(crate) const BUILTIN_RULES: &[RuleSpec] = &[
         SecretKind::AnthropicKey,
         r"\b(?P<s>sk-ant-[a-z]{2,10}\d{2}-[A-Za-z0-9_-]{20,})",
     ),
-    rule(
-        SecretKind::GoogleApiKey,
-        r"\b(?P<s>AIza[A-Za-z0-9_-]{35})",
-    ),
+    rule(SecretKind::GoogleApiKey, r"\b(?P<s>AIza[A-Za-z0-9_-]{35})"),
     rule(
         SecretKind::StripeKey,
         r"\b(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})",
     ),
     rule(SecretKind::NpmToken, r"\b(?P<s>npm_[A-Za-z0-9]{36})\b"),
-    rule(SecretKind::PypiToken, r"\b(?P<s>pypi-AgE[A-Za-z0-9_-]{50,})"),
+    rule(
+        SecretKind::PypiToken,
+        r"\b(?P<s>pypi-AgE[A-Za-z0-9_-]{50,})",
+    ),
     rule(SecretKind::HuggingFaceToken, r"\b(?P<s>hf_[A-Za-z]{34})\b"),
     rule(
         SecretKind::SendGridKey,
@@ -323,7 +323,9 @@ pub(crate) fn is_absent_or_masked(value: &str) -> bool {
         "[secure]",
     ];
     ABSENT.iter().any(|a| value.eq_ignore_ascii_case(a))
-        || value.bytes().all(|b| matches!(b, b'*' | b'x' | b'X' | b'.'))
+        || value
+            .bytes()
+            .all(|b| matches!(b, b'*' | b'x' | b'X' | b'.'))
 }
 
 /// `botocore.credentials: 127.0.0.1 - "GET /"`, `app.auth: …`: a Python
@@ -332,7 +334,8 @@ pub(crate) fn is_absent_or_masked(value: &str) -> bool {
 fn is_logger_name(whole: &str) -> bool {
     let key = whole.split(':').next().unwrap_or("");
     let last = key.rsplit('.').next().unwrap_or("");
-    key.contains('.') && (last.eq_ignore_ascii_case("credentials") || last.eq_ignore_ascii_case("auth"))
+    key.contains('.')
+        && (last.eq_ignore_ascii_case("credentials") || last.eq_ignore_ascii_case("auth"))
 }
 
 /// A lowercase or capitalised word of letters only, shorter than 16.
@@ -378,7 +381,10 @@ fn looks_like_code(value: &str) -> bool {
 /// Not part of a longer dotted number (`1.2.3.4.5` is a version).
 fn ipv4_standalone(text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
     let bytes = text.as_bytes();
-    let before = secret.start().checked_sub(2).map(|i| &bytes[i..secret.start()]);
+    let before = secret
+        .start()
+        .checked_sub(2)
+        .map(|i| &bytes[i..secret.start()]);
     let after = bytes.get(secret.end()..(secret.end() + 2).min(bytes.len()));
     let dotted_digit = |pair: &[u8], dot_first: bool| {
         pair.len() == 2
@@ -388,7 +394,8 @@ fn ipv4_standalone(text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool 
                 pair[0].is_ascii_digit() && pair[1] == b'.'
             }
     };
-    !(before.is_some_and(|p| dotted_digit(p, false)) || after.is_some_and(|p| dotted_digit(p, true)))
+    !(before.is_some_and(|p| dotted_digit(p, false))
+        || after.is_some_and(|p| dotted_digit(p, true)))
 }
 
 /// Rejects `e::e` in `std::io::Error` and times like `12:30:45`: an address
@@ -399,7 +406,8 @@ fn ipv6_plausible(text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
     let bytes = text.as_bytes();
     let glued = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
     // `]` too: a placeholder's end, where a glued token was redacted.
-    if secret.start() > 0 && (glued(bytes[secret.start() - 1]) || bytes[secret.start() - 1] == b']') {
+    if secret.start() > 0 && (glued(bytes[secret.start() - 1]) || bytes[secret.start() - 1] == b']')
+    {
         return false;
     }
     if bytes.get(secret.end()).is_some_and(|&b| glued(b)) {
@@ -414,31 +422,6 @@ fn ipv6_plausible(text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
         groups >= 1 && value.bytes().filter(|&b| b == b':').count() >= 2
     } else {
         groups == 8
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_builtin_pattern_compiles() {
-        for spec in BUILTIN_RULES {
-            Regex::new(spec.pattern).unwrap_or_else(|e| panic!("{}: {e}", spec.kind));
-        }
-    }
-
-    #[test]
-    fn code_values_are_recognised() {
-        // Bare values stop before `[`, `(` and quotes, so this is what the
-        // rule sees of `request.form['password']`.
-        for code in ["form.password", "self.token", "request.form", "$this.secret"] {
-            assert!(looks_like_code(code), "{code}");
-        }
-        assert!(looks_like_code("settings.SECRET_KEY"));
-        for literal in ["hunter2", "hunter2.0", "s3cr3t!", "abc.", ".abc", "a..b", "get_token"] {
-            assert!(!looks_like_code(literal), "{literal}");
-        }
     }
 }
 
@@ -466,5 +449,52 @@ pub(crate) fn cookie_values(text: &str, out: &mut Vec<(usize, usize)>) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_pattern_compiles() {
+        for spec in BUILTIN_RULES {
+            Regex::new(spec.pattern).unwrap_or_else(|e| panic!("{}: {e}", spec.kind));
+        }
+    }
+
+    #[test]
+    fn code_values_are_recognised() {
+        // Bare values stop before `[`, `(` and quotes, so this is what the
+        // rule sees of `request.form['password']`.
+        for code in [
+            "form.password",
+            "self.token",
+            "request.form",
+            "$this.secret",
+        ] {
+            assert!(looks_like_code(code), "{code}");
+        }
+        assert!(looks_like_code("settings.SECRET_KEY"));
+        for literal in [
+            "hunter2",
+            "hunter2.0",
+            "s3cr3t!",
+            "abc.",
+            ".abc",
+            "a..b",
+            "get_token",
+        ] {
+            assert!(!looks_like_code(literal), "{literal}");
+        }
+    }
+
+    #[test]
+    fn cookie_values_keep_names_and_attributes() {
+        let text = "Cookie: sid=abc123; theme=dark\nSet-Cookie: token=xyz; Path=/; HttpOnly";
+        let mut spans = Vec::new();
+        cookie_values(text, &mut spans);
+        let values: Vec<&str> = spans.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(values, ["abc123", "dark", "xyz"]);
     }
 }

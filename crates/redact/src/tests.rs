@@ -20,9 +20,18 @@ fn nothing_to_redact_borrows() {
 
 #[test]
 fn key_value_pairs_keep_key_and_separator() {
-    assert_eq!(r("password=hunter2"), "password=[REDACTED:key-value-secret]");
-    assert_eq!(r("PASSWORD: hunter2 next"), "PASSWORD: [REDACTED:key-value-secret] next");
-    assert_eq!(r("DB_PASSWORD=s3cr3t!"), "DB_PASSWORD=[REDACTED:key-value-secret]");
+    assert_eq!(
+        r("password=hunter2"),
+        "password=[REDACTED:key-value-secret]"
+    );
+    assert_eq!(
+        r("PASSWORD: hunter2 next"),
+        "PASSWORD: [REDACTED:key-value-secret] next"
+    );
+    assert_eq!(
+        r("DB_PASSWORD=s3cr3t!"),
+        "DB_PASSWORD=[REDACTED:key-value-secret]"
+    );
     assert_eq!(
         r(r#"{"user": "bob", "password": "hunter2", "n": 1}"#),
         r#"{"user": "bob", "password": "[REDACTED:key-value-secret]", "n": 1}"#
@@ -95,7 +104,10 @@ fn url_passwords_keep_scheme_user_and_host() {
         "redis://:[REDACTED:url-password]@cache.internal:6379/0"
     );
     // a port is not a password
-    assert_eq!(r("http://host:8080/users/@me"), "http://host:8080/users/@me");
+    assert_eq!(
+        r("http://host:8080/users/@me"),
+        "http://host:8080/users/@me"
+    );
 }
 
 #[test]
@@ -126,7 +138,10 @@ fn provider_shape_wins_over_context() {
     assert_eq!(out.text, "token=[REDACTED:github-token]");
     assert_eq!(out.findings.len(), 1);
     assert_eq!(out.findings[0].kind, SecretKind::GitHubToken);
-    assert_eq!((out.findings[0].start, out.findings[0].end), (6, 6 + token.len()));
+    assert_eq!(
+        (out.findings[0].start, out.findings[0].end),
+        (6, 6 + token.len())
+    );
 }
 
 #[test]
@@ -262,8 +277,15 @@ fn redaction_reaches_a_fixpoint_when_context_changes() {
     .unwrap();
     let text = "ticket-1234xoxb-123456789012-abcdefghij end";
     let once = redactor.redact(text);
-    assert_eq!(once.text, "ticket-[REDACTED:custom][REDACTED:slack-token] end");
-    let parts: Vec<&str> = once.findings.iter().map(|f| &text[f.start..f.end]).collect();
+    assert_eq!(
+        once.text,
+        "ticket-[REDACTED:custom][REDACTED:slack-token] end"
+    );
+    let parts: Vec<&str> = once
+        .findings
+        .iter()
+        .map(|f| &text[f.start..f.end])
+        .collect();
     assert_eq!(parts, ["1234", "xoxb-123456789012-abcdefghij"]);
     assert_eq!(redactor.redact(&once.text).text, once.text);
 }

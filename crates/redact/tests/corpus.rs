@@ -78,7 +78,11 @@ fn redact_corpus() -> Vec<FileFindings> {
     let mut paths = Vec::new();
     files(&corpus_root(), &mut paths);
     paths.sort();
-    assert!(paths.len() > 1000, "corpus not found: {} files", paths.len());
+    assert!(
+        paths.len() > 1000,
+        "corpus not found: {} files",
+        paths.len()
+    );
     paths
         .iter()
         .map(|path| {
@@ -135,9 +139,16 @@ fn corpus_frames_survive_and_entropy_stays_quiet() {
         }
     }
     // The frame patterns must actually find the corpus's frames.
-    assert!(frame_lines_seen > 20_000, "only {frame_lines_seen} frame lines");
+    assert!(
+        frame_lines_seen > 20_000,
+        "only {frame_lines_seen} frame lines"
+    );
     eprintln!("{frame_lines_seen} frame lines, {payload_findings} payload findings");
-    assert!(damaged.is_empty(), "frame lines changed:\n{}", damaged.join("\n"));
+    assert!(
+        damaged.is_empty(),
+        "frame lines changed:\n{}",
+        damaged.join("\n")
+    );
     assert!(
         entropy_elsewhere.is_empty(),
         "high-entropy findings outside the random payload:\n{}",

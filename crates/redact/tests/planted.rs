@@ -159,7 +159,11 @@ fn redacted() -> String {
 
 #[test]
 fn the_table_matches_the_fixture() {
-    assert!(PLANTED.len() >= 70, "only {} planted secrets", PLANTED.len());
+    assert!(
+        PLANTED.len() >= 70,
+        "only {} planted secrets",
+        PLANTED.len()
+    );
     let mut distinct: Vec<&str> = PLANTED.iter().map(|p| p.secret).collect();
     distinct.sort_unstable();
     distinct.dedup();
@@ -172,7 +176,8 @@ fn the_table_matches_the_fixture() {
         let line_end = FIXTURE[at..].find('\n').map_or(FIXTURE.len(), |i| at + i);
         if !p.secret.contains('\n') {
             assert!(
-                FIXTURE[line_start..at].contains(p.before) && FIXTURE[at..line_end].contains(p.after),
+                FIXTURE[line_start..at].contains(p.before)
+                    && FIXTURE[at..line_end].contains(p.after),
                 "{}: context not on the secret's line",
                 p.what
             );
@@ -233,7 +238,10 @@ fn every_provider_kind_is_found() {
     let redactor = Redactor::new(&RedactOptions::default()).unwrap();
     let found = redactor.redact(FIXTURE).findings;
     for kind in SecretKind::ALL {
-        if matches!(kind, SecretKind::Email | SecretKind::IpAddress | SecretKind::Custom) {
+        if matches!(
+            kind,
+            SecretKind::Email | SecretKind::IpAddress | SecretKind::Custom
+        ) {
             continue;
         }
         assert!(
