@@ -34,7 +34,7 @@ mod rules;
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 pub use kind::SecretKind;
 use rules::{BUILTIN_RULES, Check, Gate, secret_span};
@@ -105,14 +105,16 @@ struct Rule {
     check: Option<Check>,
 }
 
-struct Builtins {
-    rules: Vec<Rule>,
-    /// One pass over the text tells which rules can match at all.
-    set: RegexSet,
-}
-
-static BUILTINS: LazyLock<Builtins> = LazyLock::new(|| {
-    let rules = BUILTIN_RULES
+/// The built-in rules, compiled once per process.
+///
+/// Each rule runs on its own: every pattern starts with (or contains) a
+/// literal, and the regex engine skips to it with a vectorised substring
+/// search, so a rule that does not occur costs about 0.1 ms per 2 MB. A
+/// `RegexSet` over all patterns, as a prefilter, was measured 70 times slower
+/// (1.1 s against 15 ms for 1.9 MB of traces): its combined automaton is too
+/// large for the lazy DFA's cache and falls back to the slow engine.
+static BUILTINS: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    BUILTIN_RULES
         .iter()
         .map(|spec| Rule {
             kind: spec.kind,
@@ -121,10 +123,7 @@ static BUILTINS: LazyLock<Builtins> = LazyLock::new(|| {
             gate: spec.gate,
             check: spec.check,
         })
-        .collect();
-    let set = RegexSet::new(BUILTIN_RULES.iter().map(|spec| spec.pattern))
-        .expect("built-in redaction patterns");
-    Builtins { rules, set }
+        .collect()
 });
 
 /// Text this crate produced; never redacted again.
@@ -236,10 +235,8 @@ impl Redactor {
     }
 
     fn candidates(&self, text: &str) -> Vec<Span> {
-        let builtins = &*BUILTINS;
         let mut spans = Vec::new();
-        for index in builtins.set.matches(text).iter() {
-            let rule = &builtins.rules[index];
+        for rule in BUILTINS.iter() {
             let enabled = match rule.gate {
                 Gate::Always => true,
                 Gate::Emails => self.inner.emails,

@@ -106,7 +106,7 @@ const AUTHORIZATION_MULTIPART: &str = concat!(
 
 /// `scheme://user:password@host`: only the password goes.
 const URL_PASSWORD: &str = concat!(
-    r#"(?i)\b[a-z][a-z0-9+.-]{1,30}://[^\s:/?#@"'<>\[\]]*:(?P<s>[^\s/?#@"'<>]+)@"#,
+    r#"(?i)(?-u:\b)[a-z][a-z0-9+.-]{1,30}://[^\s:/?#@"'<>\[\]]*:(?P<s>[^\s/?#@"'<>]+)@"#,
     r#"[a-z0-9\[_.-]"#,
 );
 
@@ -127,7 +127,7 @@ pub(crate) const BUILTIN_RULES: &[RuleSpec] = &[
     // AWS
     rule(
         SecretKind::AwsAccessKey,
-        r"\b(?P<s>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b",
+        r"(?-u:\b)(?P<s>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?-u:\b)",
     ),
     rule(
         SecretKind::AwsSecretKey,
@@ -141,77 +141,89 @@ pub(crate) const BUILTIN_RULES: &[RuleSpec] = &[
     rule(
         SecretKind::AwsSecretKey,
         concat!(
-            r#"\b(?:AKIA|ASIA)[A-Z0-9]{16}(?:\\?["'])?[\s:,;|=]{1,5}(?:\\?["'])?"#,
+            r#"(?-u:\b)(?:AKIA|ASIA)[A-Z0-9]{16}(?:\\?["'])?[\s:,;|=]{1,5}(?:\\?["'])?"#,
             r#"(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         ),
     ),
     // GitHub: classic and OAuth/app/refresh tokens, fine-grained PATs.
     rule(
         SecretKind::GitHubToken,
-        r"\b(?P<s>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255})\b",
+        r"(?-u:\b)(?P<s>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255})(?-u:\b)",
     ),
     rule(
         SecretKind::GitHubToken,
-        r"\b(?P<s>github_pat_[A-Za-z0-9_]{22,255})\b",
+        r"(?-u:\b)(?P<s>github_pat_[A-Za-z0-9_]{22,255})(?-u:\b)",
     ),
     // GitLab: every documented `gl…-` prefix, routable tokens with their
     // `.xx.yyyyyyy` suffix, runner registration tokens.
     rule(
         SecretKind::GitLabToken,
-        r"\b(?P<s>gl(?:pat|dt|ptt|rt|cbt|ft|imt|oas|soat|ffct|agent)-[A-Za-z0-9_-]{20,300}(?:\.[A-Za-z0-9_-]{2,})*)",
+        r"(?-u:\b)(?P<s>gl(?:pat|dt|ptt|rt|cbt|ft|imt|oas|soat|ffct|agent)-[A-Za-z0-9_-]{20,300}(?:\.[A-Za-z0-9_-]{2,})*)",
     ),
     rule(
         SecretKind::GitLabToken,
-        r"\b(?P<s>GR1348941[A-Za-z0-9_-]{20,})",
+        r"(?-u:\b)(?P<s>GR1348941[A-Za-z0-9_-]{20,})",
     ),
     // Slack: bot/user/app/legacy tokens, configuration tokens, webhooks.
     rule(
         SecretKind::SlackToken,
-        r"\b(?P<s>xox[abeoprs]-[A-Za-z0-9-]{10,250})",
+        r"(?-u:\b)(?P<s>xox[abeoprs]-[A-Za-z0-9-]{10,250})",
     ),
     rule(
         SecretKind::SlackToken,
-        r"\b(?P<s>xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,250})",
+        r"(?-u:\b)(?P<s>xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,250})",
     ),
     rule(
         SecretKind::SlackToken,
-        r"\b(?P<s>xapp-\d-[A-Za-z0-9-]{20,250})",
+        r"(?-u:\b)(?P<s>xapp-\d-[A-Za-z0-9-]{20,250})",
     ),
     rule(
         SecretKind::SlackWebhook,
-        r"(?i)\bhttps?://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9+/_-]{20,})",
+        r"(?i)(?-u:\b)https?://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9+/_-]{20,})",
     ),
     // OpenAI: project/service-account/admin keys and legacy `sk-` keys (the
     // legacy form has no `-` after `sk-`, so `sk-ant-…` is not taken).
     rule(
         SecretKind::OpenAiKey,
-        r"\b(?P<s>sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,})",
+        r"(?-u:\b)(?P<s>sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,})",
     ),
-    rule(SecretKind::OpenAiKey, r"\b(?P<s>sk-[A-Za-z0-9]{32,})\b"),
+    rule(
+        SecretKind::OpenAiKey,
+        r"(?-u:\b)(?P<s>sk-[A-Za-z0-9]{32,})(?-u:\b)",
+    ),
     // Anthropic: api03, admin01, oat01, ort01, and future `sk-ant-xxxNN-`.
     rule(
         SecretKind::AnthropicKey,
-        r"\b(?P<s>sk-ant-[a-z]{2,10}\d{2}-[A-Za-z0-9_-]{20,})",
+        r"(?-u:\b)(?P<s>sk-ant-[a-z]{2,10}\d{2}-[A-Za-z0-9_-]{20,})",
     ),
-    rule(SecretKind::GoogleApiKey, r"\b(?P<s>AIza[A-Za-z0-9_-]{35})"),
+    rule(
+        SecretKind::GoogleApiKey,
+        r"(?-u:\b)(?P<s>AIza[A-Za-z0-9_-]{35})",
+    ),
     rule(
         SecretKind::StripeKey,
-        r"\b(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})",
+        r"(?-u:\b)(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})",
     ),
-    rule(SecretKind::NpmToken, r"\b(?P<s>npm_[A-Za-z0-9]{36})\b"),
+    rule(
+        SecretKind::NpmToken,
+        r"(?-u:\b)(?P<s>npm_[A-Za-z0-9]{36})(?-u:\b)",
+    ),
     rule(
         SecretKind::PypiToken,
-        r"\b(?P<s>pypi-AgE[A-Za-z0-9_-]{50,})",
+        r"(?-u:\b)(?P<s>pypi-AgE[A-Za-z0-9_-]{50,})",
     ),
-    rule(SecretKind::HuggingFaceToken, r"\b(?P<s>hf_[A-Za-z]{34})\b"),
+    rule(
+        SecretKind::HuggingFaceToken,
+        r"(?-u:\b)(?P<s>hf_[A-Za-z]{34})(?-u:\b)",
+    ),
     rule(
         SecretKind::SendGridKey,
-        r"\b(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
+        r"(?-u:\b)(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
     ),
     // JWT: base64url JSON header `{"` (`eyJ`), payload, optional signature.
     rule(
         SecretKind::Jwt,
-        r"\b(?P<s>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",
+        r"(?-u:\b)(?P<s>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)",
     ),
     rule(SecretKind::PrivateKey, PRIVATE_KEY_BLOCK),
     rule(SecretKind::PrivateKey, PRIVATE_KEY_TRUNCATED),
@@ -221,13 +233,13 @@ pub(crate) const BUILTIN_RULES: &[RuleSpec] = &[
     checked(SecretKind::KeyValueSecret, KEY_VALUE, key_value_is_secret),
     RuleSpec {
         kind: SecretKind::Email,
-        pattern: r"\b(?P<s>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b",
+        pattern: r"(?-u:\b)(?P<s>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?-u:\b)",
         gate: Gate::Emails,
         check: None,
     },
     RuleSpec {
         kind: SecretKind::IpAddress,
-        pattern: r"\b(?P<s>(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))\b",
+        pattern: r"(?-u:\b)(?P<s>(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))(?-u:\b)",
         gate: Gate::IpAddresses,
         check: Some(ipv4_standalone),
     },
@@ -431,7 +443,7 @@ fn ipv6_plausible(text: &str, _caps: &Captures<'_>, secret: Match<'_>) -> bool {
 /// what a session was, so they stay.
 pub(crate) fn cookie_values(text: &str, out: &mut Vec<(usize, usize)>) {
     static HEADER: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)\b(?P<set>set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?P<v>[^\r\n"'\\]+)"#)
+        Regex::new(r#"(?i)(?-u:\b)(?P<set>set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?P<v>[^\r\n"'\\]+)"#)
             .expect("cookie header pattern")
     });
     static PAIR: LazyLock<Regex> = LazyLock::new(|| {
