@@ -21,11 +21,14 @@
 //! - Only the secret is replaced: a key and its separator, a URL's scheme,
 //!   user and host, an `Authorization` header's name and scheme, PEM BEGIN/END
 //!   lines stay; quotes stay, so JSON stays valid.
-//! - Overlapping matches merge into one finding; its kind is the most
-//!   specific one among them ([`SecretKind`] order: token shape, then
-//!   context, then emails/IPs, then entropy).
-//! - Idempotent: placeholders (`[REDACTED:<kind>]`) are never redacted again,
-//!   so `redact(redact(x)) == redact(x)`.
+//! - Overlapping matches merge into one finding; its kind is that of the
+//!   longest match, and among equally long ones the most specific (token
+//!   shape, then context, then emails/IPs, then entropy).
+//! - Idempotent: placeholders (`[REDACTED:<kind>]`) are never redacted
+//!   again, and the rules run over their own output until nothing new is
+//!   found, so `redact(redact(x)) == redact(x)`.
+//! - Findings are byte ranges of the original text, in order, not
+//!   overlapping, on character boundaries.
 
 mod entropy;
 mod kind;

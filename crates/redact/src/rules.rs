@@ -6,11 +6,10 @@
 //! open-ended where providers have changed them before.
 //!
 //! Each rule's regex names the part to replace with capture groups; the first
-//! group that took part in a match is the secret (see [`secret_span`]). Every
-//! value class in these patterns either contains all the bytes of a
-//! placeholder (`[`, `]`, `:`, letters, `-`) or cannot start with `[`, so a
-//! rule that runs over already-redacted text either matches exactly the
-//! placeholder (which the redactor then drops) or does not match at all.
+//! group that took part in a match is the secret (see [`secret_span`]). A
+//! rule that runs over already-redacted text matches a placeholder at most,
+//! which the redactor cuts out of every match; word boundaries are ASCII
+//! (`(?-u:\b)`), which keeps the lazy DFA usable on non-ASCII text.
 
 use std::sync::LazyLock;
 

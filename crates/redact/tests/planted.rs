@@ -234,6 +234,24 @@ fn surrounding_text_survives() {
 }
 
 #[test]
+fn json_lines_stay_valid_json() {
+    let redactor = Redactor::new(&RedactOptions::default()).unwrap();
+    let mut checked = 0;
+    for before in FIXTURE.lines() {
+        if serde_json::from_str::<serde_json::Value>(before).is_ok() {
+            let after = redactor.redact_string(before);
+            assert_ne!(after, before, "nothing redacted in {before}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&after).is_ok(),
+                "no longer JSON: {after}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} JSON lines");
+}
+
+#[test]
 fn every_provider_kind_is_found() {
     let redactor = Redactor::new(&RedactOptions::default()).unwrap();
     let found = redactor.redact(FIXTURE).findings;
