@@ -1,0 +1,1 @@
+"""A small online shop: a JSON HTTP service for products and orders."""
