@@ -24,6 +24,9 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub metrics: MetricsSettings,
     pub log: LogSettings,
+    pub llm: LlmSettings,
+    pub fix: FixSettings,
+    pub redact: RedactSettings,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -111,22 +114,152 @@ impl ServerSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepoSettings {
-    /// Checkout of the application whose errors these are.
+    /// Checkout of the application whose errors these are. tracefix never
+    /// changes it: each fix attempt works in a git worktree of its own.
     pub path: PathBuf,
+    /// Deploy prefixes to strip from frame paths (`/opt/shop/`), besides the
+    /// usual ones (`/app`, `/srv`, `/var/task`, `/usr/src/app`, `/home/*/…`).
+    pub path_prefixes: Vec<String>,
+    /// The project's tests, run by `sh -c` in the attempt's worktree; a fix
+    /// is validated only when it exits 0. Empty: only the syntax check runs.
+    pub test_command: String,
+    /// A command that reproduces the error; it must pass after the fix too.
+    pub repro_command: String,
+    /// Each test or repro run is killed (its whole process group) after this long.
+    pub test_timeout_secs: u64,
+    /// Environment variables passed to the tests besides PATH, HOME, LANG,
+    /// LC_ALL, TMPDIR, TERM and USER (secret-looking names never are).
+    pub test_env: Vec<String>,
 }
 
 impl Default for RepoSettings {
     fn default() -> Self {
-        RepoSettings { path: ".".into() }
+        RepoSettings {
+            path: ".".into(),
+            path_prefixes: Vec::new(),
+            test_command: String::new(),
+            repro_command: String::new(),
+            test_timeout_secs: 600,
+            test_env: Vec::new(),
+        }
     }
+}
+
+/// Which model answers, and how it is asked.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// `openai` (and compatible servers: Ollama, vLLM, llama.cpp, LM
+    /// Studio), `anthropic`, `bedrock`, or `none` (everything up to the
+    /// model call; the job then waits with its prompt stored).
+    pub provider: String,
+    pub model: String,
+    /// Defaults: `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`, else the provider's.
+    pub base_url: String,
+    /// Prefer the environment (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
+    /// `AWS_BEARER_TOKEN_BEDROCK`).
+    pub api_key: Secret,
+    /// Bedrock's region (default: `AWS_REGION`).
+    pub region: String,
+    pub timeout_secs: u64,
+    /// Retries of one call on 408, 429, 5xx and 529.
+    pub max_retries: u32,
+    /// Answers tried per job; each failure is told to the model.
+    pub max_attempts: u32,
+    /// `diff` (SEARCH/REPLACE blocks) or `whole` (whole files, for weak or local models).
+    pub edit_format: String,
+    /// Output tokens per answer.
+    pub max_output_tokens: u32,
+    pub temperature: f32,
+    /// US dollars per million tokens, for the recorded cost.
+    pub input_cost_per_mtok: f64,
+    pub output_cost_per_mtok: f64,
+    /// The server's context window (Ollama's `num_ctx`); prompts over it are refused.
+    pub num_ctx: Option<u32>,
+    /// A directory with `system.j2` and/or `user.j2` overriding the built-in prompts.
+    pub templates: Option<PathBuf>,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            provider: "none".into(),
+            model: String::new(),
+            base_url: String::new(),
+            api_key: Secret::default(),
+            region: String::new(),
+            timeout_secs: 120,
+            max_retries: 4,
+            max_attempts: 3,
+            edit_format: "diff".into(),
+            max_output_tokens: 4096,
+            temperature: 0.2,
+            input_cost_per_mtok: 0.0,
+            output_cost_per_mtok: 0.0,
+            num_ctx: None,
+            templates: None,
+        }
+    }
+}
+
+/// What gets fixed, and within which bounds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FixSettings {
+    /// The token budget of the source context in a prompt.
+    pub context_tokens: usize,
+    /// Lines added plus removed, at most, per candidate.
+    pub max_changed_lines: usize,
+    /// Groups seen fewer times wait (visibly) before a fix is tried.
+    pub min_occurrences: u64,
+    /// Files or directories (trailing `/`) or globs edits may touch; empty:
+    /// the files of the in-app frames and their directories.
+    pub allowed_paths: Vec<String>,
+    pub allow_ci: bool,
+    pub allow_manifests: bool,
+    pub allow_secret_files: bool,
+    /// Tokens (input + output) spent on one group, at most; 0: no limit.
+    pub group_token_budget: u64,
+    /// Tokens spent per UTC day by all jobs sharing the store; 0: no limit.
+    pub daily_token_budget: u64,
+    /// Where attempt worktrees are made (default: the system's temp dir).
+    pub worktree_dir: Option<PathBuf>,
+}
+
+impl Default for FixSettings {
+    fn default() -> Self {
+        FixSettings {
+            context_tokens: 6000,
+            max_changed_lines: 60,
+            min_occurrences: 1,
+            allowed_paths: Vec::new(),
+            allow_ci: false,
+            allow_manifests: false,
+            allow_secret_files: false,
+            group_token_budget: 0,
+            daily_token_budget: 0,
+            worktree_dir: None,
+        }
+    }
+}
+
+/// The redactor applied before anything leaves the process.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedactSettings {
+    pub emails: bool,
+    pub ip_addresses: bool,
+    /// Extra regular expressions; the first capture group (or the match) is removed.
+    pub patterns: Vec<String>,
 }
 
 /// Which job handler `tracefix run` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HandlerKind {
-    /// Until the fixer exists: records an attempt and marks the group
-    /// failed ("fixer not yet available").
+    /// The fixer: context, model, edits, tests (`[llm]`, `[fix]`, `[repo]`).
+    Fix,
+    /// Records an attempt and marks the group failed ("no fixer configured").
     Noop,
     /// Diagnostic: appends `job_id,pid,start_ms,end_ms` to
     /// `worker.record_file` after sleeping `worker.record_sleep_ms`.
@@ -166,7 +299,7 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
             enabled: true,
-            handler: HandlerKind::Noop,
+            handler: HandlerKind::Fix,
             concurrency: 2,
             lease_secs: 300,
             heartbeat_secs: 60,
@@ -283,6 +416,44 @@ impl Settings {
         }
         if self.store.max_connections == 0 {
             problem("store.max_connections", "must be at least 1".into());
+        }
+
+        if !matches!(
+            self.llm.provider.as_str(),
+            "none" | "openai" | "anthropic" | "bedrock"
+        ) {
+            problem(
+                "llm.provider",
+                format!(
+                    "unknown provider {:?}; use openai, anthropic, bedrock or none",
+                    self.llm.provider
+                ),
+            );
+        } else if self.llm.provider != "none" && self.llm.model.trim().is_empty() {
+            problem(
+                "llm.model",
+                format!("llm.provider = {:?} needs a model name", self.llm.provider),
+            );
+        }
+        if !matches!(self.llm.edit_format.as_str(), "diff" | "whole") {
+            problem(
+                "llm.edit_format",
+                format!("{:?} is not diff or whole", self.llm.edit_format),
+            );
+        }
+        if self.llm.max_attempts == 0 {
+            problem("llm.max_attempts", "must be at least 1".into());
+        }
+        if self.fix.context_tokens < 200 {
+            problem("fix.context_tokens", "must be at least 200".into());
+        }
+        if self.fix.max_changed_lines == 0 {
+            problem("fix.max_changed_lines", "must be at least 1".into());
+        }
+        for (i, pattern) in self.redact.patterns.iter().enumerate() {
+            if let Err(e) = regex_syntax_check(pattern) {
+                problem(&format!("redact.patterns[{i}]"), e);
+            }
         }
 
         let mut stdin_sources = 0;
@@ -455,4 +626,12 @@ mod tests {
         settings.worker.enabled = false;
         assert!(settings.problems().is_empty());
     }
+}
+
+/// A redaction pattern must compile; the redactor says the same at startup,
+/// but a configuration check should catch it first.
+fn regex_syntax_check(pattern: &str) -> Result<(), String> {
+    regex::Regex::new(pattern)
+        .map(|_| ())
+        .map_err(|e| format!("not a valid regular expression: {e}"))
 }
