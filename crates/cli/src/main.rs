@@ -6,6 +6,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod doctor;
+mod fix;
 mod groups;
 mod init;
 mod jobs;
@@ -105,6 +106,14 @@ enum Command {
     /// SIGINT or SIGTERM.
     Run(run::RunArgs),
 
+    /// Print exactly what would be sent to the model for a group or a trace
+    /// file (a privacy preview).
+    Context(fix::ContextArgs),
+
+    /// Run one fix job in the foreground: context, model, edits in a
+    /// worktree, tests. Never changes the checkout at --repo.
+    Fix(fix::FixArgs),
+
     /// List error groups, most recently seen first.
     Groups(groups::GroupsArgs),
 
@@ -200,6 +209,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             logging::init(global.log_format.map_or(LogFormat::Text, Into::into), None)?;
             doctor::run(global.config.as_deref(), &global.overrides())
         }
+        Command::Context(args) => {
+            let loaded =
+                tracefix_config::load_valid(global.config.as_deref(), &global.overrides())?;
+            logging::init(loaded.settings.log.format, None)?;
+            fix::context(loaded, args)
+        }
+        Command::Fix(args) => {
+            let loaded =
+                tracefix_config::load_valid(global.config.as_deref(), &global.overrides())?;
+            logging::init(loaded.settings.log.format, None)?;
+            fix::fix(loaded, args)
+        }
         Command::Run(args) => {
             let loaded =
                 tracefix_config::load_valid(global.config.as_deref(), &global.overrides())?;
@@ -231,7 +252,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     Command::Requeue(args) => jobs::requeue(store.as_ref(), &args).await,
                     Command::Pause => jobs::set_paused(store.as_ref(), true).await,
                     Command::Resume => jobs::set_paused(store.as_ref(), false).await,
-                    Command::Scan(_) | Command::Init(_) | Command::Run(_) | Command::Doctor => {
+                    Command::Scan(_)
+                    | Command::Init(_)
+                    | Command::Run(_)
+                    | Command::Context(_)
+                    | Command::Fix(_)
+                    | Command::Doctor => {
                         unreachable!("handled above")
                     }
                 };

@@ -185,6 +185,7 @@ async fn serve(loaded: Loaded) -> Result<ExitCode> {
 fn handler(settings: &Settings) -> Result<Arc<dyn JobHandler>> {
     let worker = &settings.worker;
     Ok(match worker.handler {
+        HandlerKind::Fix => Arc::new(crate::fix::FixHandler::new(settings)?),
         HandlerKind::Noop => Arc::new(NoopFixHandler),
         HandlerKind::Record => {
             let path = worker

@@ -475,8 +475,20 @@ impl Fixer {
                 path: self.config.repo.clone(),
                 message: format!("cannot create a worktree: {e}"),
             })?;
+        // `repo.path` may be a directory inside its repository (a monorepo,
+        // `examples/shop`): frame paths are relative to it, in the worktree too.
+        let prefix = repo
+            .run(&["rev-parse", "--show-prefix"])
+            .await
+            .map_err(|e| FixError::Repo {
+                path: self.config.repo.clone(),
+                message: e.to_string(),
+            })?;
+        let root = worktree.path.join(prefix.trim());
         let mut outcome = self
-            .attempts(request, &prepared, client, &worktree, &base, progress)
+            .attempts(
+                request, &prepared, client, &worktree, &root, &base, progress,
+            )
             .await;
         outcome.base_commit = Some(base);
         outcome.prompt = Some(prepared);
@@ -508,6 +520,7 @@ impl Fixer {
         prepared: &Prepared,
         client: Arc<dyn LlmClient>,
         worktree: &Worktree,
+        root: &Path,
         base: &str,
         progress: &(dyn Fn(&str) + Send + Sync),
     ) -> FixOutcome {
@@ -587,7 +600,15 @@ impl Fixer {
             report.answer = response.text.clone();
             messages.push(Message::assistant(response.text.clone()));
             let checked = self
-                .try_answer(&response.text, &policy, &tests, worktree, base, progress)
+                .try_answer(
+                    &response.text,
+                    &policy,
+                    &tests,
+                    worktree,
+                    root,
+                    base,
+                    progress,
+                )
                 .await;
             report.duration_ms = started.elapsed().as_millis() as u64;
             match checked {
@@ -666,7 +687,12 @@ impl Fixer {
     /// The commands a candidate must pass, in order.
     fn checks(&self, prepared: &Prepared) -> Vec<Check> {
         let mut checks = Vec::new();
-        if let Some(cmd) = self.config.test_command.as_deref().filter(|c| !c.trim().is_empty()) {
+        if let Some(cmd) = self
+            .config
+            .test_command
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+        {
             checks.push(Check {
                 label: "tests",
                 command: cmd.to_string(),
@@ -695,18 +721,22 @@ impl Fixer {
         policy: &EditPolicy,
         checks: &[Check],
         worktree: &Worktree,
+        root: &Path,
         base: &str,
         progress: &(dyn Fn(&str) + Send + Sync),
     ) -> Checked {
         let git = worktree.git();
         // Every answer applies to the original code, as the prompt shows it.
-        if let Err(e) = git.run(&["checkout", "--force", "--quiet", base, "--", "."]).await {
+        if let Err(e) = git
+            .run(&["checkout", "--force", "--quiet", base, "--", "."])
+            .await
+        {
             return Checked::Broken(format!("cannot reset the worktree: {e}"));
         }
         if let Err(e) = git.run(&["clean", "-fdq"]).await {
             return Checked::Broken(format!("cannot clean the worktree: {e}"));
         }
-        let root = worktree.path.clone();
+        let root = root.to_path_buf();
         let load = |path: &str| -> Option<String> {
             let full = inside(&root, path)?;
             std::fs::read_to_string(full).ok()
@@ -772,7 +802,11 @@ impl Fixer {
                 Err(message) => return Checked::Broken(message),
             };
             let status = describe(&run);
-            shown.push(format!("$ {}\n{}\n[{status}]", check.command, run.output.trim_end()));
+            shown.push(format!(
+                "$ {}\n{}\n[{status}]",
+                check.command,
+                run.output.trim_end()
+            ));
             if !run.success() {
                 return Checked::Failed {
                     kind: check.kind,
@@ -819,7 +853,10 @@ impl Fixer {
         spec.timeout = Duration::from_secs(120);
         match tracefix_sandbox::run(&spec).await {
             Ok(run) if run.success() => None,
-            Ok(run) => Some((format!("py_compile failed ({})", describe(&run)), run.output)),
+            Ok(run) => Some((
+                format!("py_compile failed ({})", describe(&run)),
+                run.output,
+            )),
             // No Python here: the tests will tell.
             Err(e) => {
                 tracing::warn!(error = %e, "no syntax check: python3 did not run");
@@ -839,11 +876,13 @@ impl Fixer {
     }
 
     fn for_model(&self, output: &str) -> String {
-        self.redactor.redact_string(&cut(output, FEEDBACK_OUTPUT_BYTES))
+        self.redactor
+            .redact_string(&cut(output, FEEDBACK_OUTPUT_BYTES))
     }
 
     fn for_record(&self, output: &str) -> String {
-        self.redactor.redact_string(&cut(output, RECORDED_OUTPUT_BYTES))
+        self.redactor
+            .redact_string(&cut(output, RECORDED_OUTPUT_BYTES))
     }
 }
 

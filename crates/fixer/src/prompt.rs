@@ -61,10 +61,13 @@ impl Templates {
     }
 
     pub fn render(&self, name: &str, values: &PromptValues<'_>) -> Result<String, FixError> {
-        let template = self.env.get_template(name).map_err(|e| FixError::Template {
-            name: format!("{name}.j2"),
-            message: e.to_string(),
-        })?;
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| FixError::Template {
+                name: format!("{name}.j2"),
+                message: e.to_string(),
+            })?;
         template.render(values).map_err(|e| FixError::Template {
             name: format!("{name}.j2"),
             message: format!("{e:#}"),

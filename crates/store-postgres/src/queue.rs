@@ -198,6 +198,23 @@ impl JobQueue for PgStore {
         Self::fenced(lease, updated).map(|_| ())
     }
 
+    async fn defer(&self, lease: &Lease, until_ms: i64, reason: &str) -> Result<()> {
+        let updated: Option<Uuid> = sqlx::query_scalar(
+            "UPDATE jobs SET status = 'ready', visible_at = $3, updated_at = $4, \\
+             attempts = GREATEST(attempts - 1, 0), lease_token = NULL, last_error = $5 \\
+             WHERE id = $1 AND lease_token = $2 AND status = 'leased' RETURNING id",
+        )
+        .bind(lease.job_id)
+        .bind(lease.token)
+        .bind(until_ms)
+        .bind(self.now())
+        .bind(reason)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Self::fenced(lease, updated).map(|_| ())
+    }
+
     async fn requeue(&self, job_id: Uuid) -> Result<bool> {
         let now = self.now();
         let mut tx = self.pool.begin().await.map_err(db)?;

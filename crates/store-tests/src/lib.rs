@@ -160,6 +160,7 @@ macro_rules! conformance_tests {
             nack_backs_off_then_retries,
             dead_letters_and_requeue,
             release_gives_the_attempt_back,
+            defer_waits_without_spending_an_attempt,
             pause_switch,
             concurrency_limit,
             job_listing_and_depth,

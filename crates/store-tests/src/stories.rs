@@ -1107,3 +1107,34 @@ pub async fn concurrent_leasers_take_each_job_once(db: &TestDb) {
     let depth = handles[0].queue_depth().await.unwrap();
     assert_eq!(depth.done, JOBS as u64);
 }
+
+pub async fn defer_waits_without_spending_an_attempt(db: &TestDb) {
+    let clock = manual_clock();
+    let store = db.open_at(&clock).await;
+    let id = enqueue_plain(&*store, 2).await;
+    let leased = store.lease("w", 1, VISIBILITY).await.unwrap().remove(0);
+    let until = clock.now_ms() + 3_600_000;
+    store
+        .defer(
+            &leased.lease,
+            until,
+            "waiting: daily token budget exhausted",
+        )
+        .await
+        .unwrap();
+    let job = store.job(id).await.unwrap().unwrap();
+    assert_eq!((job.status, job.attempts), (JobStatus::Ready, 0));
+    assert_eq!(job.visible_at, until);
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some("waiting: daily token budget exhausted")
+    );
+    assert!(job.lease_token.is_none());
+    // Not leasable before then; the old lease is dead.
+    assert!(store.lease("w", 1, VISIBILITY).await.unwrap().is_empty());
+    lost(store.defer(&leased.lease, until, "again").await, id);
+    clock.advance(Duration::from_secs(3600));
+    let again = store.lease("w", 1, VISIBILITY).await.unwrap().remove(0);
+    assert_eq!(again.job.attempts, 1);
+    store.ack(&again.lease).await.unwrap();
+}

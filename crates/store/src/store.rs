@@ -117,6 +117,11 @@ pub trait JobQueue: Send + Sync {
     /// attempt this lease took is returned.
     async fn release(&self, lease: &Lease) -> Result<()>;
 
+    /// Puts the job back untried until `until_ms` (a budget, a threshold):
+    /// the attempt this lease took is returned and `reason` is kept as its
+    /// last error, so `tracefix jobs` shows why it waits.
+    async fn defer(&self, lease: &Lease, until_ms: i64, reason: &str) -> Result<()>;
+
     /// Puts a dead job back to ready with its attempts reset (its last
     /// error is kept). Returns false when the job is not dead.
     async fn requeue(&self, job_id: Uuid) -> Result<bool>;

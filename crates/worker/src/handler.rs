@@ -44,6 +44,11 @@ pub enum JobOutcome {
         status: GroupStatus,
         reason: Option<String>,
     },
+    /// The job cannot run yet (a token budget, an occurrence threshold, no
+    /// model configured): it goes back to the queue untried until
+    /// `until_ms` with `reason` as its last error, and its group back to
+    /// `queued`. Nothing is lost and no attempt is spent.
+    Wait { until_ms: i64, reason: String },
 }
 
 impl JobOutcome {

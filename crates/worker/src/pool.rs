@@ -383,6 +383,31 @@ async fn process(shared: &Shared, leased: LeasedJob) -> Settled {
                 }
             }
         }
+        Ended::Ran(Ok(Ok(JobOutcome::Wait { until_ms, reason }))) => {
+            if let Some(group_id) = fix_group {
+                // While the job is still leased, so entering `queued`
+                // enqueues nothing: this job is the one that waits.
+                set_status(
+                    store.as_ref(),
+                    group_id,
+                    GroupStatus::Fixing,
+                    GroupStatus::Queued,
+                    None,
+                )
+                .await;
+            }
+            match store.defer(&lease, until_ms, &reason).await {
+                Ok(()) => {
+                    info!(job = %job_id, until_ms, reason, "job waits");
+                    Settled::Released
+                }
+                Err(StoreError::LeaseLost { .. }) => Settled::LeaseLost,
+                Err(e) => {
+                    warn!(job = %job_id, error = %error_chain(&e), "deferring the job failed; its lease will expire");
+                    Settled::StoreError
+                }
+            }
+        }
         Ended::Ran(Ok(Ok(outcome))) => {
             if let Some(group_id) = fix_group {
                 let (to, reason) = match outcome {
@@ -403,6 +428,7 @@ async fn process(shared: &Shared, leased: LeasedJob) -> Settled {
                             "the fix handler asked for {status}, which a finished fix job cannot set"
                         )),
                     ),
+                    JobOutcome::Wait { .. } => unreachable!("handled above"),
                     JobOutcome::Done => (
                         GroupStatus::Failed,
                         Some("the fix handler finished without a result".to_string()),

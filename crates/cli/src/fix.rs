@@ -1,0 +1,517 @@
+//! `tracefix context`, `tracefix fix`, and the fix job handler of `tracefix run`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use async_trait::async_trait;
+use clap::Args;
+use serde_json::json;
+use tracefix_config::{Loaded, Settings};
+use tracefix_core::{Config, Engine, ErrorEvent};
+use tracefix_edit::EditFormat;
+use tracefix_fixer::{FixConfig, FixOutcome, FixRequest, FixStatus, Fixer, Mode, Unfixable};
+use tracefix_llm::{LlmClient, LlmSettings, Pricing, Provider};
+use tracefix_redact::{RedactOptions, Redactor};
+use tracefix_store_any::{AttemptFilter, ErrorGroup, NewAttempt, Store};
+use tracefix_worker::{HandlerError, JobContext, JobHandler, JobOutcome};
+use uuid::Uuid;
+
+use crate::groups::parse_id;
+use crate::store_open;
+
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// A group's id (from `tracefix groups`); or give --trace.
+    #[arg(value_name = "GROUP_ID", value_parser = parse_id, required_unless_present = "trace", conflicts_with = "trace")]
+    pub group: Option<Uuid>,
+    /// A file holding a stack trace (its first trace is used); needs no store.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// The repository checkout (default: repo.path).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// One JSON object: snippets, estimated_tokens, system, prompt.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// A group's id (from `tracefix groups`); or give --trace.
+    #[arg(value_name = "GROUP_ID", value_parser = parse_id, required_unless_present = "trace", conflicts_with = "trace")]
+    pub group: Option<Uuid>,
+    /// A file holding a stack trace (its first trace is used); needs no store.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// The repository checkout (default: repo.path). It is never changed:
+    /// every attempt works in a git worktree of its own.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Stop before the model call (shows what would be sent).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn fix_config(settings: &Settings, repo: Option<&Path>) -> Result<FixConfig> {
+    let llm = &settings.llm;
+    let fix = &settings.fix;
+    let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+    Ok(FixConfig {
+        repo: repo.map_or_else(|| settings.repo.path.clone(), Path::to_path_buf),
+        path_prefixes: settings.repo.path_prefixes.clone(),
+        test_command: some(&settings.repo.test_command),
+        repro_command: some(&settings.repo.repro_command),
+        test_timeout: Duration::from_secs(settings.repo.test_timeout_secs.max(1)),
+        test_env: settings.repo.test_env.clone(),
+        context_tokens: fix.context_tokens,
+        max_changed_lines: fix.max_changed_lines,
+        allowed_paths: fix.allowed_paths.clone(),
+        allow_ci: fix.allow_ci,
+        allow_manifests: fix.allow_manifests,
+        allow_secret_files: fix.allow_secret_files,
+        edit_format: llm
+            .edit_format
+            .parse::<EditFormat>()
+            .map_err(|e| anyhow::anyhow!("llm.edit_format: {e}"))?,
+        max_attempts: llm.max_attempts.max(1),
+        max_output_tokens: llm.max_output_tokens.max(1),
+        temperature: Some(llm.temperature),
+        pricing: Pricing {
+            input_per_mtok: llm.input_cost_per_mtok,
+            output_per_mtok: llm.output_cost_per_mtok,
+        },
+        templates: llm.templates.clone(),
+        worktree_dir: fix.worktree_dir.clone(),
+    })
+}
+
+pub fn redactor(settings: &Settings) -> Result<Redactor> {
+    Redactor::new(&RedactOptions {
+        emails: settings.redact.emails,
+        ip_addresses: settings.redact.ip_addresses,
+        extra_patterns: settings.redact.patterns.clone(),
+        ..RedactOptions::default()
+    })
+    .context("redact.patterns")
+}
+
+/// The model client of `[llm]`, with keys and base URLs from the
+/// environment where the file gives none; `None` for provider `none`.
+pub fn llm_client(settings: &Settings) -> Result<Option<Arc<dyn LlmClient>>> {
+    let llm = &settings.llm;
+    let provider: Provider = llm
+        .provider
+        .parse()
+        .map_err(|e| anyhow::anyhow!("llm.provider: {e}"))?;
+    let mut s = LlmSettings::new(provider, llm.model.clone());
+    if !llm.base_url.trim().is_empty() {
+        s.base_url = Some(llm.base_url.clone());
+    }
+    if !llm.api_key.is_empty() {
+        s.api_key = Some(llm.api_key.expose().to_string().into());
+    }
+    if !llm.region.trim().is_empty() {
+        s.region = Some(llm.region.clone());
+    }
+    s.timeout = Duration::from_secs(llm.timeout_secs.max(1));
+    s.max_retries = llm.max_retries;
+    s.num_ctx = llm.num_ctx;
+    s.fill_from_env(|name| std::env::var(name).ok());
+    let client = tracefix_llm::client_from_settings(&s).context("[llm]")?;
+    Ok(client.map(Arc::from))
+}
+
+/// The first trace of a file, as `tracefix scan` would find it.
+fn event_from_file(path: &Path) -> Result<ErrorEvent> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Engine::scan_bytes(Config::default(), &bytes)
+        .into_iter()
+        .next()
+        .with_context(|| format!("no stack trace found in {}", path.display()))
+}
+
+fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// A group's request: its first kept sample, detected again (the sample is
+/// the trace's raw text), with the group's counts.
+async fn request_for_group(store: &dyn Store, group: &ErrorGroup) -> Result<FixRequest> {
+    let samples = store.samples(group.id).await?;
+    let event = samples
+        .iter()
+        .find_map(|s| {
+            Engine::scan_bytes(Config::default(), s.text.as_bytes())
+                .into_iter()
+                .find(|e| e.fingerprint == group.fingerprint)
+                .or_else(|| {
+                    Engine::scan_bytes(Config::default(), s.text.as_bytes())
+                        .into_iter()
+                        .next()
+                })
+        })
+        .with_context(|| {
+            format!(
+                "group {} has no kept sample with a readable trace",
+                group.id
+            )
+        })?;
+    Ok(FixRequest {
+        count: u64::try_from(group.count).unwrap_or(0),
+        first_seen: Some(rfc3339(group.first_seen)),
+        last_seen: Some(rfc3339(group.last_seen)),
+        ..FixRequest::new(event)
+    })
+}
+
+async fn load_group(settings: &Settings, id: Uuid) -> Result<(Arc<dyn Store>, ErrorGroup)> {
+    store_open::check_store_settings(settings)?;
+    let store = store_open::open_existing(settings).await?;
+    let group = store
+        .group(id)
+        .await?
+        .with_context(|| format!("no group {id} (see tracefix groups)"))?;
+    Ok((store, group))
+}
+
+pub fn context(loaded: Loaded, args: ContextArgs) -> Result<ExitCode> {
+    let settings = loaded.settings;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let request = match (&args.trace, args.group) {
+            (Some(path), _) => FixRequest::new(event_from_file(path)?),
+            (None, Some(id)) => {
+                let (store, group) = load_group(&settings, id).await?;
+                let request = request_for_group(store.as_ref(), &group).await;
+                store.close().await;
+                request?
+            }
+            (None, None) => bail!("give a GROUP_ID or --trace FILE"),
+        };
+        let config = fix_config(&settings, args.repo.as_deref())?;
+        let fixer = Fixer::new(config, redactor(&settings)?, None)?;
+        let prepared = match fixer.prepare(&request)? {
+            Ok(p) => p,
+            Err(why) => return unfixable(&why, args.json),
+        };
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            serde_json::to_writer(&mut out, &prepared)?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "=== system prompt ===\n{}", prepared.system.trim_end())?;
+            writeln!(out, "\n=== user prompt ===\n{}", prepared.prompt.trim_end())?;
+            eprintln!(
+                "\n{} snippet(s), about {} tokens; this is exactly what would be sent to the model.",
+                prepared.snippets.len(),
+                prepared.estimated_tokens
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn unfixable(why: &Unfixable, json: bool) -> Result<ExitCode> {
+    if json {
+        println!(
+            "{}",
+            json!({ "status": "skipped", "reason": why.to_string(), "snippets": [], "estimated_tokens": 0, "prompt": null })
+        );
+    } else {
+        eprintln!("tracefix: nothing to send: {why}");
+    }
+    Ok(ExitCode::from(1))
+}
+
+pub fn fix(loaded: Loaded, args: FixArgs) -> Result<ExitCode> {
+    let settings = loaded.settings;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let request = match (&args.trace, args.group) {
+            (Some(path), _) => FixRequest::new(event_from_file(path)?),
+            (None, Some(id)) => {
+                let (store, group) = load_group(&settings, id).await?;
+                let request = request_for_group(store.as_ref(), &group).await;
+                store.close().await;
+                request?
+            }
+            (None, None) => bail!("give a GROUP_ID or --trace FILE"),
+        };
+        let config = fix_config(&settings, args.repo.as_deref())?;
+        let client = if args.dry_run {
+            None
+        } else {
+            llm_client(&settings)?
+        };
+        let fixer = Fixer::new(config, redactor(&settings)?, client)?;
+        let mode = if args.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Full
+        };
+        let show_progress = !args.json || std::io::stderr().is_terminal();
+        let progress = move |step: &str| {
+            if show_progress {
+                eprintln!("tracefix: {step}");
+            }
+        };
+        let outcome = fixer.fix(&request, mode, &progress).await?;
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            serde_json::to_writer(&mut out, &outcome_json(&outcome))?;
+            writeln!(out)?;
+        } else {
+            print_outcome(&mut out, &outcome)?;
+        }
+        Ok(match outcome.status {
+            FixStatus::Validated => ExitCode::SUCCESS,
+            FixStatus::Waiting | FixStatus::Skipped => ExitCode::from(1),
+            FixStatus::Failed => ExitCode::from(3),
+        })
+    })
+}
+
+fn outcome_json(outcome: &FixOutcome) -> serde_json::Value {
+    let mut value = serde_json::to_value(outcome).unwrap_or_default();
+    // The prompt is shown only when it is the result (a dry run, no model).
+    if outcome.status != FixStatus::Waiting
+        && let Some(map) = value.as_object_mut()
+    {
+        map.remove("prompt");
+    }
+    value
+}
+
+fn print_outcome(out: &mut impl Write, outcome: &FixOutcome) -> Result<()> {
+    writeln!(out, "status: {}", outcome.status.as_str())?;
+    if let Some(reason) = &outcome.reason {
+        writeln!(out, "reason: {reason}")?;
+    }
+    for a in &outcome.attempts {
+        writeln!(
+            out,
+            "attempt {}: {} ({} in + {} out tokens, ${:.4}){}",
+            a.number,
+            a.outcome.as_str(),
+            a.input_tokens,
+            a.output_tokens,
+            a.cost_usd,
+            if a.detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", a.detail.lines().next().unwrap_or(""))
+            }
+        )?;
+    }
+    if !outcome.explanation.is_empty() {
+        writeln!(out, "\n{}", outcome.explanation)?;
+    }
+    if !outcome.diff.is_empty() {
+        writeln!(out, "\n{}", outcome.diff.trim_end())?;
+    }
+    if outcome.status == FixStatus::Waiting
+        && let Some(prepared) = &outcome.prompt
+    {
+        writeln!(
+            out,
+            "\n=== prompt that would be sent ===\n{}",
+            prepared.prompt.trim_end()
+        )?;
+    }
+    Ok(())
+}
+
+/// The fix job handler of `tracefix run`.
+pub struct FixHandler {
+    fixer: Fixer,
+    min_occurrences: u64,
+    group_token_budget: u64,
+    daily_token_budget: u64,
+}
+
+impl FixHandler {
+    pub fn new(settings: &Settings) -> Result<FixHandler> {
+        let fixer = Fixer::new(
+            fix_config(settings, None)?,
+            redactor(settings)?,
+            llm_client(settings)?,
+        )?;
+        Ok(FixHandler {
+            fixer,
+            min_occurrences: settings.fix.min_occurrences,
+            group_token_budget: settings.fix.group_token_budget,
+            daily_token_budget: settings.fix.daily_token_budget,
+        })
+    }
+
+    /// Tokens still allowed for this group today, or the wait until they are.
+    async fn tokens_left(
+        &self,
+        store: &dyn Store,
+        group: Uuid,
+        now_ms: i64,
+    ) -> Result<Result<Option<u64>, (i64, String)>> {
+        let spent = |attempts: &[tracefix_store_any::FixAttempt], since: i64| -> u64 {
+            attempts
+                .iter()
+                .filter(|a| a.started_at >= since)
+                .map(|a| {
+                    a.details["input_tokens"].as_u64().unwrap_or(0)
+                        + a.details["output_tokens"].as_u64().unwrap_or(0)
+                })
+                .sum()
+        };
+        let mut left: Option<u64> = None;
+        if self.group_token_budget > 0 {
+            let attempts = store
+                .list_attempts(&AttemptFilter {
+                    group_id: Some(group),
+                    ..AttemptFilter::default()
+                })
+                .await?;
+            let used = spent(&attempts, 0);
+            if used >= self.group_token_budget {
+                return Ok(Err((
+                    now_ms + 3_600_000,
+                    format!(
+                        "waiting: this group spent {used} tokens of its fix.group_token_budget of {}; raise it to continue",
+                        self.group_token_budget
+                    ),
+                )));
+            }
+            left = Some(self.group_token_budget - used);
+        }
+        if self.daily_token_budget > 0 {
+            let day_start = now_ms - now_ms.rem_euclid(86_400_000);
+            let attempts = store.list_attempts(&AttemptFilter::default()).await?;
+            let used = spent(&attempts, day_start);
+            if used >= self.daily_token_budget {
+                return Ok(Err((
+                    day_start + 86_400_000,
+                    format!(
+                        "waiting: {used} tokens spent today of fix.daily_token_budget {}; resumes at 00:00 UTC",
+                        self.daily_token_budget
+                    ),
+                )));
+            }
+            let day_left = self.daily_token_budget - used;
+            left = Some(left.map_or(day_left, |l| l.min(day_left)));
+        }
+        Ok(Ok(left))
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+#[async_trait]
+impl JobHandler for FixHandler {
+    async fn handle(
+        &self,
+        job: &tracefix_store_any::LeasedJob,
+        ctx: &JobContext,
+    ) -> Result<JobOutcome, HandlerError> {
+        let store = ctx.store.as_ref();
+        let Some(group_id) = job.job.group_id else {
+            return Ok(JobOutcome::Done);
+        };
+        let err = |what: &str, e: anyhow::Error| HandlerError::new(format!("{what}: {e:#}"));
+        let Some(group) = store
+            .group(group_id)
+            .await
+            .map_err(|e| err("loading the group", e.into()))?
+        else {
+            return Ok(JobOutcome::group_failed("the group no longer exists"));
+        };
+        let now = now_ms();
+        if u64::try_from(group.count).unwrap_or(0) < self.min_occurrences {
+            return Ok(JobOutcome::Wait {
+                until_ms: now + 600_000,
+                reason: format!(
+                    "waiting: seen {} time(s); fix.min_occurrences is {}",
+                    group.count, self.min_occurrences
+                ),
+            });
+        }
+        let tokens_left = match self
+            .tokens_left(store, group_id, now)
+            .await
+            .map_err(|e| err("reading the token budget", e))?
+        {
+            Ok(left) => left,
+            Err((until_ms, reason)) => return Ok(JobOutcome::Wait { until_ms, reason }),
+        };
+        let mut request = match request_for_group(store, &group).await {
+            Ok(r) => r,
+            Err(e) => return Ok(JobOutcome::group_failed(format!("{e:#}"))),
+        };
+        request.tokens_left = tokens_left;
+        let group_label = group.id.to_string();
+        let progress = move |step: &str| tracing::info!(group = %group_label, "{step}");
+        let started = now_ms();
+        let outcome = self
+            .fixer
+            .fix(&request, Mode::Full, &progress)
+            .await
+            .map_err(|e| err("fixing", e.into()))?;
+        let record = |outcome_name: &str, details: serde_json::Value, started_at: i64| NewAttempt {
+            job_id: job.job.id,
+            group_id: Some(group_id),
+            started_at,
+            finished_at: Some(now_ms()),
+            outcome: outcome_name.to_string(),
+            details,
+        };
+        for attempt in &outcome.attempts {
+            let mut details = serde_json::to_value(attempt).unwrap_or_default();
+            if attempt.outcome == tracefix_fixer::AttemptOutcome::Validated {
+                details["explanation"] = json!(outcome.explanation);
+                details["files_changed"] = json!(outcome.files_changed);
+                details["base_commit"] = json!(outcome.base_commit);
+                details["test_command"] = json!(outcome.test_command);
+            }
+            store
+                .insert_attempt(&record(attempt.outcome.as_str(), details, started))
+                .await
+                .map_err(|e| err("recording the attempt", e.into()))?;
+        }
+        let reason = outcome.reason.clone().unwrap_or_default();
+        match outcome.status {
+            FixStatus::Validated => Ok(JobOutcome::proposed()),
+            FixStatus::Skipped => Ok(JobOutcome::group_failed(format!("not fixable: {reason}"))),
+            FixStatus::Waiting => {
+                if let Some(prepared) = &outcome.prompt {
+                    // Provider `none`: the prompt is kept for whoever sends it.
+                    store
+                        .insert_attempt(&record(
+                            "waiting",
+                            json!({ "reason": reason, "system": prepared.system, "prompt": prepared.prompt, "estimated_tokens": prepared.estimated_tokens }),
+                            started,
+                        ))
+                        .await
+                        .map_err(|e| err("recording the prompt", e.into()))?;
+                }
+                Ok(JobOutcome::Wait {
+                    until_ms: now_ms() + 3_600_000,
+                    reason: format!("waiting: {reason}"),
+                })
+            }
+            FixStatus::Failed if outcome.retryable => Err(HandlerError::new(reason)),
+            FixStatus::Failed => Ok(JobOutcome::group_failed(reason)),
+        }
+    }
+}
