@@ -50,6 +50,7 @@ pub fn run(config: Option<&Path>, overrides: &Overrides) -> Result<ExitCode> {
     check_sources(&mut report, settings);
     check_listeners(&mut report, settings);
     check_git(&mut report, settings);
+    check_fixer(&mut report, settings);
 
     if report.failed == 0 {
         println!("\nall checks passed");
@@ -266,5 +267,55 @@ fn check_git(report: &mut Report, settings: &Settings) {
                 repo.display()
             ),
         ),
+    }
+}
+
+/// The model, the test command and the prompt templates the fixer will use.
+fn check_fixer(report: &mut Report, settings: &Settings) {
+    let llm = &settings.llm;
+    match llm.provider.as_str() {
+        "none" => report.ok(
+            "llm",
+            "provider none: fix jobs stop before the model call and wait with their prompt",
+        ),
+        provider => match crate::fix::llm_client(settings) {
+            Ok(Some(client)) => report.ok(
+                "llm",
+                format!(
+                    "{provider}, model {} (not called by doctor)",
+                    client.model()
+                ),
+            ),
+            Ok(None) => report.ok("llm", "no model configured"),
+            Err(e) => report.fail("llm", format!("{e:#}")),
+        },
+    }
+    let test = settings.repo.test_command.trim();
+    if test.is_empty() {
+        report.ok(
+            "tests",
+            "repo.test_command is empty: candidates get only a syntax check; set it so \
+             fixes are validated by the project's tests",
+        );
+    } else {
+        let program = test.split_whitespace().next().unwrap_or(test);
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if found {
+            report.ok("tests", format!("repo.test_command runs `{test}`"));
+        } else {
+            report.fail(
+                "tests",
+                format!("repo.test_command starts with `{program}`, which is not on PATH"),
+            );
+        }
+    }
+    if let Err(e) = crate::fix::redactor(settings) {
+        report.fail("redact", format!("{e:#}"));
+    }
+    if let Err(e) = tracefix_fixer::Templates::load(llm.templates.as_deref()) {
+        report.fail("prompts", e.to_string());
     }
 }

@@ -48,16 +48,93 @@ listen = "127.0.0.1:7070"
 token = ""
 
 [repo]
-# Checkout of the application whose errors these are.
+# Checkout of the application whose errors these are (a git repository, or
+# a directory inside one). tracefix never writes to it: every fix attempt
+# works in a git worktree of HEAD of its own.
 path = "."
+# Deploy prefixes to strip from frame paths, besides the usual ones (/app,
+# /srv, /var/task, /usr/src/app, /home/*/..., site-packages).
+path_prefixes = []
+# The project's tests, run with `sh -c` in the attempt's worktree, with an
+# environment cleared of secrets; a candidate is valid only when they pass.
+# Empty: only the syntax check runs.
+test_command = ""
+# A command that reproduces the error; it must pass after the fix too.
+repro_command = ""
+# Tests (and the repro) are killed, with their whole process group, after this.
+test_timeout_secs = 600
+# Environment variables the tests may see besides PATH, HOME, LANG, LC_ALL,
+# TMPDIR, TERM and USER (names that look like secrets never pass).
+test_env = []
+
+[llm]
+# "openai" (Chat Completions; also Ollama, vLLM, llama.cpp, LM Studio),
+# "anthropic", "bedrock", or "none": everything up to the model call, then
+# the job waits with its prompt stored (see `tracefix show`).
+provider = "none"
+model = ""
+# Defaults: OPENAI_BASE_URL / ANTHROPIC_BASE_URL, else the provider's own.
+# Ollama: "http://localhost:11434/v1" (raise its num_ctx in a Modelfile).
+base_url = ""
+# Prefer the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY,
+# AWS_BEARER_TOKEN_BEDROCK.
+api_key = ""
+# Bedrock's region (default: AWS_REGION).
+region = ""
+timeout_secs = 120
+# Retries of one call on 408, 429, 5xx and 529 (honouring retry-after).
+max_retries = 4
+# Answers tried per job; each failure (an edit that does not apply, failing
+# tests) is told to the model.
+max_attempts = 3
+# "diff" (SEARCH/REPLACE blocks) or "whole" (whole files, for weak or local models).
+edit_format = "diff"
+max_output_tokens = 4096
+temperature = 0.2
+# US dollars per million tokens, for the cost recorded with each attempt.
+input_cost_per_mtok = 0.0
+output_cost_per_mtok = 0.0
+# The server's context window (Ollama's num_ctx); longer prompts are refused.
+# num_ctx = 8192
+# A directory with system.j2 and/or user.j2 to override the built-in prompts.
+# templates = "prompts"
+
+[fix]
+# Token budget of the source code in a prompt; the crash site always fits.
+context_tokens = 6000
+# Lines added plus removed, at most, per candidate.
+max_changed_lines = 60
+# Groups seen fewer times wait (visibly, in `tracefix jobs`) before a fix.
+min_occurrences = 1
+# Files, directories (trailing /) or globs edits may touch. Empty: the files
+# of the trace's in-app frames and their directories.
+allowed_paths = []
+# CI configuration, dependency manifests and lock files, and files that look
+# like secrets are never edited unless allowed here.
+allow_ci = false
+allow_manifests = false
+allow_secret_files = false
+# Tokens one group may spend in all, and all jobs per UTC day; 0: no limit.
+# A job over budget waits and is not lost.
+group_token_budget = 0
+daily_token_budget = 0
+# Where attempt worktrees are made (default: the system's temp directory).
+# worktree_dir = "/var/tmp/tracefix"
+
+[redact]
+# Secrets (keys, tokens, passwords, private keys, high-entropy strings) are
+# always removed before anything leaves the process; these add more.
+emails = false
+ip_addresses = false
+# Extra regular expressions to remove (the first capture group, or the match).
+patterns = []
 
 [worker]
 # Run fix workers in `tracefix run` (false: fix jobs wait in the queue).
 enabled = true
-# "noop" until the fixer exists: each fix job records an attempt and marks
-# its group failed ("fixer not yet available"); `tracefix retry ID` asks
-# again later. "record" is a diagnostic handler (see README).
-handler = "noop"
+# "fix": the fixer ([llm], [fix], [repo]). "noop" records an attempt and
+# marks each group failed; "record" is a diagnostic handler (see README).
+handler = "fix"
 # Jobs run at once by this process. The limit across all processes is the
 # store's (see `tracefix jobs`).
 concurrency = 2

@@ -573,6 +573,14 @@ impl Settings {
     }
 }
 
+/// A redaction pattern must compile; the redactor says the same at startup,
+/// but a configuration check should catch it first.
+fn regex_syntax_check(pattern: &str) -> Result<(), String> {
+    regex::Regex::new(pattern)
+        .map(|_| ())
+        .map_err(|e| format!("not a valid regular expression: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,12 +634,4 @@ mod tests {
         settings.worker.enabled = false;
         assert!(settings.problems().is_empty());
     }
-}
-
-/// A redaction pattern must compile; the redactor says the same at startup,
-/// but a configuration check should catch it first.
-fn regex_syntax_check(pattern: &str) -> Result<(), String> {
-    regex::Regex::new(pattern)
-        .map(|_| ())
-        .map_err(|e| format!("not a valid regular expression: {e}"))
 }

@@ -485,10 +485,13 @@ impl Fixer {
                 message: e.to_string(),
             })?;
         let root = worktree.path.join(prefix.trim());
+        let workspace = Workspace {
+            worktree: &worktree,
+            root: &root,
+            base: &base,
+        };
         let mut outcome = self
-            .attempts(
-                request, &prepared, client, &worktree, &root, &base, progress,
-            )
+            .attempts(request, &prepared, client, &workspace, progress)
             .await;
         outcome.base_commit = Some(base);
         outcome.prompt = Some(prepared);
@@ -519,9 +522,7 @@ impl Fixer {
         request: &FixRequest,
         prepared: &Prepared,
         client: Arc<dyn LlmClient>,
-        worktree: &Worktree,
-        root: &Path,
-        base: &str,
+        workspace: &Workspace<'_>,
         progress: &(dyn Fn(&str) + Send + Sync),
     ) -> FixOutcome {
         let policy = self.policy(prepared);
@@ -600,15 +601,7 @@ impl Fixer {
             report.answer = response.text.clone();
             messages.push(Message::assistant(response.text.clone()));
             let checked = self
-                .try_answer(
-                    &response.text,
-                    &policy,
-                    &tests,
-                    worktree,
-                    root,
-                    base,
-                    progress,
-                )
+                .try_answer(&response.text, &policy, &tests, workspace, progress)
                 .await;
             report.duration_ms = started.elapsed().as_millis() as u64;
             match checked {
@@ -720,11 +713,14 @@ impl Fixer {
         answer: &str,
         policy: &EditPolicy,
         checks: &[Check],
-        worktree: &Worktree,
-        root: &Path,
-        base: &str,
+        workspace: &Workspace<'_>,
         progress: &(dyn Fn(&str) + Send + Sync),
     ) -> Checked {
+        let Workspace {
+            worktree,
+            root,
+            base,
+        } = *workspace;
         let git = worktree.git();
         // Every answer applies to the original code, as the prompt shows it.
         if let Err(e) = git
@@ -884,6 +880,15 @@ impl Fixer {
         self.redactor
             .redact_string(&cut(output, RECORDED_OUTPUT_BYTES))
     }
+}
+
+/// Where an attempt's edits go: the job's worktree, the directory of
+/// `repo.path` inside it, and the commit it starts from.
+#[derive(Clone, Copy)]
+struct Workspace<'a> {
+    worktree: &'a Worktree,
+    root: &'a Path,
+    base: &'a str,
 }
 
 struct Check {

@@ -1,4 +1,4 @@
-//! The handler `tracefix run` uses until the fixer exists.
+//! The handler of `worker.handler = "noop"`: fix jobs are settled without fixing.
 
 use async_trait::async_trait;
 use serde_json::json;
@@ -7,15 +7,15 @@ use tracefix_store::{FIX_JOB_KIND, LeasedJob, NewAttempt};
 use crate::{HandlerError, JobContext, JobHandler, JobOutcome};
 
 /// The outcome word it records in the attempt log.
-pub const NOOP_OUTCOME: &str = "fixer not yet available";
+pub const NOOP_OUTCOME: &str = "fixing disabled";
 
-/// Records one attempt ("fixer not yet available") and ends the fix job
+/// Records one attempt ("fixing disabled") and ends the fix job
 /// with the group `failed` for that reason.
 ///
 /// Why failed rather than back to `queued`: entering `queued` promises a
 /// waiting job, which would be leased again at once and loop; `failed` is
 /// a legal end (`new → fixing → failed`) that says what happened, and
-/// `tracefix retry ID` (`failed → queued`) asks again once a fixer exists.
+/// `tracefix retry ID` (`failed → queued`) asks again once the fixer is on.
 /// To keep fix jobs waiting instead, run with `worker.enabled = false`.
 /// Jobs of other kinds fail (and end dead): there is no handler for them.
 #[derive(Debug, Default, Clone, Copy)]
@@ -39,14 +39,14 @@ impl JobHandler for NoopFixHandler {
                 finished_at: Some(now),
                 outcome: NOOP_OUTCOME.into(),
                 details: json!({
-                    "message": "this version of tracefix records fix jobs but has no fixer yet",
+                    "message": "worker.handler is \"noop\": fix jobs are recorded, not fixed",
                 }),
             })
             .await
             .map_err(|e| HandlerError::with_source("recording the attempt failed", e))?;
         Ok(JobOutcome::group_failed(format!(
-            "{NOOP_OUTCOME}: this version of tracefix records fix jobs but cannot fix yet \
-             (`tracefix retry ID` asks again)"
+            "{NOOP_OUTCOME}: worker.handler is \"noop\" \
+             (set it to \"fix\", then `tracefix retry ID` asks again)"
         )))
     }
 }
