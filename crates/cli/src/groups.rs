@@ -235,12 +235,44 @@ pub async fn show(store: &dyn Store, args: &ShowArgs) -> Result<()> {
     }
     writeln!(out, "\nfix attempts ({})", attempts.len())?;
     for attempt in &attempts {
+        let d = &attempt.details;
+        let tokens = match (d["input_tokens"].as_u64(), d["output_tokens"].as_u64()) {
+            (Some(i), Some(o)) => format!("  {i} in + {o} out tokens"),
+            _ => String::new(),
+        };
+        let detail = d["detail"]
+            .as_str()
+            .or(d["reason"].as_str())
+            .and_then(|t| t.lines().next())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("  {}", cut(t, 100)))
+            .unwrap_or_default();
         writeln!(
             out,
-            "  {}  {}  job {}",
+            "  {}  {}  job {}{tokens}{detail}",
             rfc3339_secs(attempt.started_at),
             attempt.outcome,
             attempt.job_id
+        )?;
+    }
+    // The candidate: the latest validated attempt's explanation and diff.
+    if let Some(candidate) = attempts.iter().rev().find(|a| a.outcome == "validated") {
+        let d = &candidate.details;
+        writeln!(out, "\nvalidated candidate (job {})", candidate.job_id)?;
+        if let Some(explanation) = d["explanation"].as_str() {
+            writeln!(out, "{}", explanation.trim_end())?;
+        }
+        if let Some(test) = d["test_command"].as_str() {
+            writeln!(out, "\ntests passed: {test}")?;
+        }
+        if let Some(diff) = d["diff"].as_str() {
+            writeln!(out, "\n{}", diff.trim_end())?;
+        }
+    } else if let Some(waiting) = attempts.iter().rev().find(|a| a.outcome == "waiting") {
+        let tokens = waiting.details["estimated_tokens"].as_u64().unwrap_or(0);
+        writeln!(
+            out,
+            "\nthe prompt is stored (about {tokens} tokens): `tracefix show --json` has it"
         )?;
     }
     Ok(())

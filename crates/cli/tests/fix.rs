@@ -85,26 +85,39 @@ struct FakeModel {
     requests: Arc<Mutex<Vec<Value>>>,
 }
 
-/// A one-connection-at-a-time HTTP/1.1 server: enough for a client that
-/// sends one request per connection or keeps one alive.
+/// A scripted model answering in order.
 fn fake_model(replies: Vec<Reply>) -> FakeModel {
+    let replies = Mutex::new(VecDeque::from(replies));
+    fake_model_with(move |_| {
+        replies.lock().unwrap().pop_front().unwrap_or(Reply::Status(
+            500,
+            "{\"error\":{\"message\":\"script ended\"}}".into(),
+        ))
+    })
+}
+
+type Script = dyn Fn(&Value) -> Reply + Send + Sync;
+
+/// An HTTP/1.1 server (a thread per connection, keep-alive) that answers
+/// each request with what `script` says for it.
+fn fake_model_with(script: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> FakeModel {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
-    let replies = Arc::new(Mutex::new(VecDeque::from(replies)));
+    let script: Arc<Script> = Arc::new(script);
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
             let seen = seen.clone();
-            let replies = replies.clone();
-            thread::spawn(move || serve(stream, &seen, &replies));
+            let script = script.clone();
+            thread::spawn(move || serve(stream, &seen, &*script));
         }
     });
     FakeModel { port, requests }
 }
 
-fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Value>>, replies: &Mutex<VecDeque<Reply>>) {
+fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Value>>, script: &Script) {
     loop {
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
@@ -127,11 +140,8 @@ fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Value>>, replies: &Mutex<VecDeq
         stream.read_exact(&mut body).unwrap();
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         assert!(head.starts_with("POST /v1/chat/completions "), "{head}");
+        let reply = script(&request);
         seen.lock().unwrap().push(request);
-        let reply = replies.lock().unwrap().pop_front().unwrap_or(Reply::Status(
-            500,
-            "{\"error\":{\"message\":\"script ended\"}}".into(),
-        ));
         let (status, extra, body) = match reply {
             Reply::Answer(text) => (200, "", completion(&text, "stop")),
             Reply::Truncated(text) => (200, "", completion(&text, "length")),
@@ -207,7 +217,17 @@ fn assert_untouched(repo: &Path) {
     let changed: Vec<&str> = status
         .lines()
         .filter(|l| {
-            !l.ends_with("tracefix.toml") && !l.ends_with("trace.txt") && !l.contains(".worktrees")
+            // Files the test itself made (tracefix.toml is tracked in the
+            // shop and rewritten by the test); anything else is a change.
+            let own = [
+                "tracefix.toml",
+                "trace.txt",
+                ".worktrees/",
+                "logs/",
+                "run.log",
+                "tracefix.db",
+            ];
+            !own.iter().any(|f| l[3..].starts_with(f))
         })
         .collect();
     assert!(changed.is_empty(), "the checkout changed: {changed:?}");
@@ -420,4 +440,197 @@ fn dry_run_and_context_stop_before_the_model() {
     assert!(!prompt.contains("ghp_abcdefghijklmnopqrstuvwxyz0123456789"));
     assert!(model.requests.lock().unwrap().is_empty());
     assert_untouched(repo.path());
+}
+
+/// `tracefix run` with the fixer: the shop's log is ingested, each of its
+/// three groups gets a fix job, the model (answering by which function the
+/// prompt shows) gives the right edit, and each group ends `proposed` with
+/// its validated attempt recorded in the store.
+#[test]
+fn run_fixes_the_shops_groups_and_records_the_attempts() {
+    let repo = shop_repo();
+    let model = fake_model_with(|request| {
+        let prompt = request["messages"][1]["content"].as_str().unwrap_or("");
+        let fix = if prompt.contains("crash site: shipping_cost") {
+            "shipping_default.right.txt"
+        } else if prompt.contains("crash site: coupon_discount") {
+            "unknown_coupon.right.txt"
+        } else if prompt.contains("crash site: average_rating") {
+            "spam_only_rating.right.txt"
+        } else {
+            return Reply::Status(
+                400,
+                "{\"error\":{\"message\":\"unexpected prompt\"}}".into(),
+            );
+        };
+        Reply::Answer(fix_answer(fix))
+    });
+    write_config(repo.path(), model.port);
+    let logs = repo.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::copy(shop_source().join("logs/shop.log"), logs.join("shop.log")).unwrap();
+    let config = std::fs::read_to_string(repo.path().join("tracefix.toml")).unwrap();
+    std::fs::write(
+        repo.path().join("tracefix.toml"),
+        format!(
+            "[store]\nurl = \"sqlite://tracefix.db\"\n[[source]]\ntype = \"file\"\npath = \"logs/*.log\"\n\
+             [server]\nenabled = false\n{}[worker]\npoll_ms = 50\n",
+            config
+        ),
+    )
+    .unwrap();
+    let mut child = Command::cargo_bin("tracefix")
+        .unwrap()
+        .arg("run")
+        .current_dir(repo.path())
+        .env_remove("OPENAI_API_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(repo.path().join("run.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let groups = loop {
+        let out = Command::cargo_bin("tracefix")
+            .unwrap()
+            .args(["groups", "--json"])
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        let groups: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if groups.len() == 3 && groups.iter().all(|g| g["status"] == "proposed") {
+            break groups;
+        }
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!(
+                "groups never all proposed: {groups:#?}\n{}",
+                std::fs::read_to_string(repo.path().join("run.log")).unwrap()
+            );
+        }
+        thread::sleep(std::time::Duration::from_millis(200));
+    };
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(model.requests.lock().unwrap().len(), 3);
+    for group in &groups {
+        assert_eq!(group["count"], 3, "{group}");
+        let id = group["id"].as_str().unwrap();
+        let shown = Command::cargo_bin("tracefix")
+            .unwrap()
+            .args(["show", id])
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        let shown = String::from_utf8_lossy(&shown.stdout);
+        assert!(shown.contains("fix attempts (1)"), "{shown}");
+        assert!(shown.contains("validated"), "{shown}");
+    }
+    assert_untouched(repo.path());
+}
+
+/// With `llm.provider = "none"` a fix job stops before the model call: the
+/// prompt is stored with a `waiting` attempt, the job waits (not dead, no
+/// attempt spent), and the group is back in `queued`.
+#[test]
+fn without_a_model_the_job_waits_with_its_prompt_stored() {
+    let repo = shop_repo();
+    let logs = repo.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("app.log"), TRACE).unwrap();
+    std::fs::write(
+        repo.path().join("tracefix.toml"),
+        "[store]\nurl = \"sqlite://tracefix.db\"\n[[source]]\ntype = \"file\"\npath = \"logs/*.log\"\n\
+         [server]\nenabled = false\n[worker]\npoll_ms = 50\n[llm]\nprovider = \"none\"\n",
+    )
+    .unwrap();
+    let mut child = Command::cargo_bin("tracefix")
+        .unwrap()
+        .arg("run")
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(repo.path().join("run.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let job = loop {
+        let out = Command::cargo_bin("tracefix")
+            .unwrap()
+            .args(["jobs", "--json"])
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        let job = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .next();
+        if let Some(job) = job
+            && job["last_error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("waiting"))
+        {
+            break job;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "the job never waited\n{}",
+                std::fs::read_to_string(repo.path().join("run.log")).unwrap()
+            );
+        }
+        thread::sleep(std::time::Duration::from_millis(200));
+    };
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(job["status"], "ready", "{job}");
+    assert_eq!(job["attempts"], 0, "{job}");
+    assert!(
+        job["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no model configured"),
+        "{job}"
+    );
+    let out = Command::cargo_bin("tracefix")
+        .unwrap()
+        .args(["groups", "--json"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let group: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(group["status"], "queued");
+    let shown = Command::cargo_bin("tracefix")
+        .unwrap()
+        .args(["show", group["id"].as_str().unwrap()])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("the prompt is stored"), "{shown}");
+    let out = Command::cargo_bin("tracefix")
+        .unwrap()
+        .args(["show", "--json", group["id"].as_str().unwrap()])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let attempt = &shown["attempts"][0];
+    assert_eq!(attempt["outcome"], "waiting", "{shown:#}");
+    let prompt = attempt["details"]["prompt"].as_str().unwrap();
+    assert!(prompt.contains("def shipping_cost"), "{prompt}");
+    // The stored prompt is the redacted one.
+    assert!(
+        !prompt.contains("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+        "{prompt}"
+    );
 }

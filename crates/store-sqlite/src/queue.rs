@@ -193,8 +193,8 @@ impl JobQueue for SqliteStore {
 
     async fn defer(&self, lease: &Lease, until_ms: i64, reason: &str) -> Result<()> {
         let updated: Option<Uuid> = sqlx::query_scalar(
-            "UPDATE jobs SET status = 'ready', visible_at = $3, updated_at = $4, \\
-             attempts = max(attempts - 1, 0), lease_token = NULL, last_error = $5 \\
+            "UPDATE jobs SET status = 'ready', visible_at = $3, updated_at = $4, \
+             attempts = max(attempts - 1, 0), lease_token = NULL, last_error = $5 \
              WHERE id = $1 AND lease_token = $2 AND status = 'leased' RETURNING id",
         )
         .bind(lease.job_id)
