@@ -166,3 +166,33 @@ pub async fn set_paused(store: &dyn Store, paused: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Leases held at once by all workers together, or `none`.
+    #[arg(value_name = "N|none", value_parser = parse_limit)]
+    pub limit: Limit,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limit(Option<u32>);
+
+fn parse_limit(text: &str) -> Result<Limit, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(Limit(None));
+    }
+    match text.parse::<u32>() {
+        Ok(0) => Err("0 would stop every worker; use `tracefix pause` for that".into()),
+        Ok(n) => Ok(Limit(Some(n))),
+        Err(_) => Err(format!("{text:?} is not a number of jobs or `none`")),
+    }
+}
+
+pub async fn set_limit(store: &dyn Store, args: &LimitArgs) -> Result<()> {
+    store.set_concurrency_limit(args.limit.0).await?;
+    match args.limit.0 {
+        Some(n) => println!("global limit: at most {n} jobs run at once on this store"),
+        None => println!("global limit lifted (each process keeps worker.concurrency)"),
+    }
+    Ok(())
+}

@@ -141,6 +141,10 @@ enum Command {
     /// Let workers lease jobs again.
     Resume,
 
+    /// Limit the jobs running at once across every process on this store
+    /// (`none` lifts it); each process also keeps worker.concurrency.
+    Limit(jobs::LimitArgs),
+
     /// Check the configuration and everything it names; exit 1 if any
     /// check fails.
     Doctor,
@@ -252,6 +256,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     Command::Requeue(args) => jobs::requeue(store.as_ref(), &args).await,
                     Command::Pause => jobs::set_paused(store.as_ref(), true).await,
                     Command::Resume => jobs::set_paused(store.as_ref(), false).await,
+                    Command::Limit(args) => jobs::set_limit(store.as_ref(), &args).await,
                     Command::Scan(_)
                     | Command::Init(_)
                     | Command::Run(_)

@@ -428,6 +428,16 @@ async fn jobs_requeue_pause_and_resume() {
     assert!(f.run_ok(&["jobs"]).contains("PAUSED"));
     f.run_ok(&["resume"]);
     assert!(!store.paused().await.unwrap());
+
+    // The global concurrency limit, for every process on the store.
+    assert!(f.run_ok(&["limit", "3"]).contains("at most 3 jobs"));
+    assert_eq!(store.concurrency_limit().await.unwrap(), Some(3));
+    assert!(f.run_ok(&["jobs"]).contains("global limit: 3 leases"));
+    let out = f.cmd().args(["limit", "0"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tracefix pause"));
+    f.run_ok(&["limit", "none"]);
+    assert_eq!(store.concurrency_limit().await.unwrap(), None);
     store.close().await;
 }
 
