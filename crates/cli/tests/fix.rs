@@ -634,3 +634,112 @@ fn without_a_model_the_job_waits_with_its_prompt_stored() {
         "{prompt}"
     );
 }
+
+fn run_tracefix(dir: &Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("tracefix")
+        .unwrap()
+        .args(args)
+        .current_dir(dir)
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tracefix {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// `tracefix run --once` stores the group; `tracefix fix ID` fixes it from
+/// its stored sample in the foreground.
+#[test]
+fn fix_by_group_id_uses_the_stored_sample() {
+    let (repo, model) = setup(vec![Reply::Answer(fix_answer(
+        "shipping_default.right.txt",
+    ))]);
+    std::fs::create_dir_all(repo.path().join("logs")).unwrap();
+    std::fs::write(repo.path().join("logs/app.log"), TRACE.repeat(2)).unwrap();
+    let config = std::fs::read_to_string(repo.path().join("tracefix.toml")).unwrap();
+    std::fs::write(
+        repo.path().join("tracefix.toml"),
+        format!(
+            "[store]\nurl = \"sqlite://tracefix.db\"\n[[source]]\ntype = \"file\"\npath = \"logs/*.log\"\n{config}"
+        ),
+    )
+    .unwrap();
+    run_tracefix(repo.path(), &["run", "--once"]);
+    let group: Value =
+        serde_json::from_str(run_tracefix(repo.path(), &["groups", "--json"]).trim()).unwrap();
+    assert_eq!(group["count"], 2);
+    let id = group["id"].as_str().unwrap();
+    let (code, out, stderr) = tracefix(repo.path(), &["fix", id, "--json"]);
+    assert_eq!(out["status"], "validated", "{out:#}\n{stderr}");
+    assert_eq!(code, 0);
+    // The prompt told the model how often the error happened.
+    let requests = model.requests.lock().unwrap();
+    let user = requests[0]["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains("raised this error 2 times"), "{user}");
+    assert_untouched(repo.path());
+}
+
+/// Over its token budget a job waits, visibly, without calling the model
+/// or spending an attempt.
+#[test]
+fn a_job_over_the_daily_budget_waits() {
+    let (repo, model) = setup(vec![]);
+    std::fs::create_dir_all(repo.path().join("logs")).unwrap();
+    std::fs::write(repo.path().join("logs/app.log"), TRACE).unwrap();
+    let config = std::fs::read_to_string(repo.path().join("tracefix.toml")).unwrap();
+    std::fs::write(
+        repo.path().join("tracefix.toml"),
+        format!(
+            "[store]\nurl = \"sqlite://tracefix.db\"\n[[source]]\ntype = \"file\"\npath = \"logs/*.log\"\n\
+             [server]\nenabled = false\n[worker]\npoll_ms = 50\n{}",
+            config.replace("[fix]\n", "[fix]\ndaily_token_budget = 500\n")
+        ),
+    )
+    .unwrap();
+    let mut child = Command::cargo_bin("tracefix")
+        .unwrap()
+        .arg("run")
+        .current_dir(repo.path())
+        .env_remove("OPENAI_API_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(repo.path().join("run.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let job = loop {
+        let job = run_tracefix(repo.path(), &["jobs", "--json"])
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .next();
+        if let Some(job) = job
+            && job["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("budget"))
+        {
+            break job;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "the job never waited for the budget\n{}",
+                std::fs::read_to_string(repo.path().join("run.log")).unwrap()
+            );
+        }
+        thread::sleep(std::time::Duration::from_millis(200));
+    };
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(job["status"], "ready", "{job}");
+    assert_eq!(job["attempts"], 0, "{job}");
+    assert!(model.requests.lock().unwrap().is_empty());
+    let table = run_tracefix(repo.path(), &["jobs"]);
+    assert!(table.contains("budget"), "{table}");
+}

@@ -69,6 +69,14 @@ impl SqliteStore {
             .busy_timeout(options.busy_timeout)
             .foreign_keys(true);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // Two processes opening a new file at once would both apply the
+        // first migration (SQLite's migrator takes no lock of its own): a
+        // lock file beside the database serializes them.
+        let _lock = if in_memory {
+            None
+        } else {
+            migration_lock(connect.get_filename()).await?
+        };
         let pool = if in_memory {
             // Each in-memory connection would be its own database unless
             // shared, and the database dies with its last connection: keep
@@ -95,6 +103,31 @@ impl SqliteStore {
     fn now(&self) -> i64 {
         self.options.clock.now_ms()
     }
+}
+
+/// An exclusive lock on `DATABASE.migrate-lock`, held until dropped; none
+/// when the directory does not exist (opening the database says so).
+async fn migration_lock(database: &std::path::Path) -> Result<Option<std::fs::File>> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let file = match std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        file.lock()?;
+        Ok::<_, std::io::Error>(Some(file))
+    })
+    .await
+    .map_err(|e| StoreError::Migration(Box::new(e)))?
+    .map_err(|e| StoreError::Migration(Box::new(e)))
 }
 
 /// A JSON setting, inside a transaction or not.
@@ -210,6 +243,29 @@ mod tests {
                 .values()
                 .all(|n| *n == 0)
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_opens_of_a_new_file_migrate_once() {
+        // `tracefix run` and a `tracefix jobs` started beside it.
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("new.db").display());
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { SqliteStore::open(&url, StoreOptions::default()).await })
+            })
+            .collect();
+        for open in opens {
+            let store = open.await.unwrap().expect("every open succeeds");
+            assert!(
+                store
+                    .list_groups(&Default::default())
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+        }
     }
 
     #[tokio::test]
