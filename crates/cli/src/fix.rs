@@ -173,14 +173,26 @@ async fn request_for_group(store: &dyn Store, group: &ErrorGroup) -> Result<FixR
     })
 }
 
-async fn load_group(settings: &Settings, id: Uuid) -> Result<(Arc<dyn Store>, ErrorGroup)> {
+/// The request of `--trace FILE` (no store needed) or of a stored group.
+async fn load_request(
+    settings: &Settings,
+    trace: Option<&Path>,
+    group: Option<Uuid>,
+) -> Result<FixRequest> {
+    let id = match (trace, group) {
+        (Some(path), _) => return Ok(FixRequest::new(event_from_file(path)?)),
+        (None, Some(id)) => id,
+        (None, None) => bail!("give a GROUP_ID or --trace FILE"),
+    };
     store_open::check_store_settings(settings)?;
     let store = store_open::open_existing(settings).await?;
-    let group = store
-        .group(id)
-        .await?
-        .with_context(|| format!("no group {id} (see tracefix groups)"))?;
-    Ok((store, group))
+    let request = match store.group(id).await {
+        Ok(Some(group)) => request_for_group(store.as_ref(), &group).await,
+        Ok(None) => Err(anyhow::anyhow!("no group {id} (see tracefix groups)")),
+        Err(e) => Err(e.into()),
+    };
+    store.close().await;
+    request
 }
 
 pub fn context(loaded: Loaded, args: ContextArgs) -> Result<ExitCode> {
@@ -189,16 +201,7 @@ pub fn context(loaded: Loaded, args: ContextArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let request = match (&args.trace, args.group) {
-            (Some(path), _) => FixRequest::new(event_from_file(path)?),
-            (None, Some(id)) => {
-                let (store, group) = load_group(&settings, id).await?;
-                let request = request_for_group(store.as_ref(), &group).await;
-                store.close().await;
-                request?
-            }
-            (None, None) => bail!("give a GROUP_ID or --trace FILE"),
-        };
+        let request = load_request(&settings, args.trace.as_deref(), args.group).await?;
         let config = fix_config(&settings, args.repo.as_deref())?;
         let fixer = Fixer::new(config, redactor(&settings)?, None)?;
         let prepared = match fixer.prepare(&request)? {
@@ -240,16 +243,7 @@ pub fn fix(loaded: Loaded, args: FixArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let request = match (&args.trace, args.group) {
-            (Some(path), _) => FixRequest::new(event_from_file(path)?),
-            (None, Some(id)) => {
-                let (store, group) = load_group(&settings, id).await?;
-                let request = request_for_group(store.as_ref(), &group).await;
-                store.close().await;
-                request?
-            }
-            (None, None) => bail!("give a GROUP_ID or --trace FILE"),
-        };
+        let request = load_request(&settings, args.trace.as_deref(), args.group).await?;
         let config = fix_config(&settings, args.repo.as_deref())?;
         let client = if args.dry_run {
             None

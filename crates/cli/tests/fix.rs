@@ -479,45 +479,16 @@ fn run_fixes_the_shops_groups_and_records_the_attempts() {
         ),
     )
     .unwrap();
-    let mut child = Command::cargo_bin("tracefix")
-        .unwrap()
-        .arg("run")
-        .current_dir(repo.path())
-        .env_remove("OPENAI_API_KEY")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(repo.path().join("run.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let groups = loop {
-        let out = Command::cargo_bin("tracefix")
-            .unwrap()
-            .args(["groups", "--json"])
-            .current_dir(repo.path())
-            .output()
-            .unwrap();
-        let groups: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        if groups.len() == 3 && groups.iter().all(|g| g["status"] == "proposed") {
-            break groups;
-        }
-        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
-            let _ = child.kill();
-            panic!(
-                "groups never all proposed: {groups:#?}\n{}",
-                std::fs::read_to_string(repo.path().join("run.log")).unwrap()
-            );
-        }
-        thread::sleep(std::time::Duration::from_millis(200));
-    };
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let groups = run_until(
+        repo.path(),
+        &["groups", "--json"],
+        "every group proposed",
+        |out| {
+            let groups = json_lines(out);
+            (groups.len() == 3 && groups.iter().all(|g| g["status"] == "proposed"))
+                .then_some(groups)
+        },
+    );
     assert_eq!(model.requests.lock().unwrap().len(), 3);
     for group in &groups {
         assert_eq!(group["count"], 3, "{group}");
@@ -550,48 +521,13 @@ fn without_a_model_the_job_waits_with_its_prompt_stored() {
          [server]\nenabled = false\n[worker]\npoll_ms = 50\n[llm]\nprovider = \"none\"\n",
     )
     .unwrap();
-    let mut child = Command::cargo_bin("tracefix")
-        .unwrap()
-        .arg("run")
-        .current_dir(repo.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(repo.path().join("run.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let job = loop {
-        let out = Command::cargo_bin("tracefix")
-            .unwrap()
-            .args(["jobs", "--json"])
-            .current_dir(repo.path())
-            .output()
-            .unwrap();
-        let job = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .next();
-        if let Some(job) = job
-            && job["last_error"]
+    let job = run_until(repo.path(), &["jobs", "--json"], "the job waiting", |out| {
+        json_lines(out).into_iter().next().filter(|job| {
+            job["last_error"]
                 .as_str()
                 .is_some_and(|e| e.starts_with("waiting"))
-        {
-            break job;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "the job never waited\n{}",
-                std::fs::read_to_string(repo.path().join("run.log")).unwrap()
-            );
-        }
-        thread::sleep(std::time::Duration::from_millis(200));
-    };
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+        })
+    });
     assert_eq!(job["status"], "ready", "{job}");
     assert_eq!(job["attempts"], 0, "{job}");
     assert!(
@@ -700,34 +636,64 @@ fn a_job_over_the_daily_budget_waits() {
         ),
     )
     .unwrap();
+    let job = run_until(
+        repo.path(),
+        &["jobs", "--json"],
+        "the job waiting for the budget",
+        |out| {
+            json_lines(out).into_iter().next().filter(|job| {
+                job["last_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("budget"))
+            })
+        },
+    );
+    assert_eq!(job["status"], "ready", "{job}");
+    assert_eq!(job["attempts"], 0, "{job}");
+    assert!(model.requests.lock().unwrap().is_empty());
+    let table = run_tracefix(repo.path(), &["jobs"]);
+    assert!(table.contains("budget"), "{table}");
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Runs `tracefix run` in `dir`, polls `tracefix POLL` until `done` finds
+/// what it waits for in its output (at most a minute), then stops the
+/// service with SIGTERM and checks it exited cleanly.
+fn run_until<T>(dir: &Path, poll: &[&str], what: &str, done: impl Fn(&str) -> Option<T>) -> T {
     let mut child = Command::cargo_bin("tracefix")
         .unwrap()
         .arg("run")
-        .current_dir(repo.path())
+        .current_dir(dir)
         .env_remove("OPENAI_API_KEY")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(repo.path().join("run.log")).unwrap())
+        .stderr(std::fs::File::create(dir.join("run.log")).unwrap())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let job = loop {
-        let job = run_tracefix(repo.path(), &["jobs", "--json"])
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .next();
-        if let Some(job) = job
-            && job["last_error"]
-                .as_str()
-                .is_some_and(|e| e.contains("budget"))
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let found = loop {
+        // Before `tracefix run` has created the store, the poll fails: not yet.
+        let out = Command::cargo_bin("tracefix")
+            .unwrap()
+            .args(poll)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        if out.status.success()
+            && let Some(found) = done(&String::from_utf8_lossy(&out.stdout))
         {
-            break job;
+            break found;
         }
-        if std::time::Instant::now() > deadline {
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
             let _ = child.kill();
             panic!(
-                "the job never waited for the budget\n{}",
-                std::fs::read_to_string(repo.path().join("run.log")).unwrap()
+                "never saw {what}\n{}",
+                std::fs::read_to_string(dir.join("run.log")).unwrap()
             );
         }
         thread::sleep(std::time::Duration::from_millis(200));
@@ -737,9 +703,5 @@ fn a_job_over_the_daily_budget_waits() {
         .status()
         .unwrap();
     assert!(child.wait().unwrap().success());
-    assert_eq!(job["status"], "ready", "{job}");
-    assert_eq!(job["attempts"], 0, "{job}");
-    assert!(model.requests.lock().unwrap().is_empty());
-    let table = run_tracefix(repo.path(), &["jobs"]);
-    assert!(table.contains("budget"), "{table}");
+    found
 }
