@@ -13,10 +13,12 @@ use serde_json::json;
 use tracefix_config::{Loaded, Settings};
 use tracefix_core::{Config, Engine, ErrorEvent};
 use tracefix_edit::EditFormat;
-use tracefix_fixer::{FixConfig, FixOutcome, FixRequest, FixStatus, Fixer, Mode, Unfixable};
+use tracefix_fixer::{
+    FixConfig, FixOutcome, FixRequest, FixStatus, Fixer, Mode, Publish, Unfixable,
+};
 use tracefix_llm::{LlmClient, LlmSettings, Pricing, Provider};
 use tracefix_redact::{RedactOptions, Redactor};
-use tracefix_store_any::{AttemptFilter, ErrorGroup, NewAttempt, Store};
+use tracefix_store_any::{AttemptFilter, ErrorGroup, NewAttempt, Proposal, ProposalState, Store};
 use tracefix_worker::{HandlerError, JobContext, JobHandler, JobOutcome};
 use uuid::Uuid;
 
@@ -89,6 +91,36 @@ pub fn fix_config(settings: &Settings, repo: Option<&Path>) -> Result<FixConfig>
         },
         templates: llm.templates.clone(),
         worktree_dir: fix.worktree_dir.clone(),
+        publish: None,
+    })
+}
+
+/// Where the job handler puts validated candidates: a commit on the
+/// group's branch, pushed to `repo.remote` with the configured SSH key
+/// (host key pinned) or an HTTPS token from the environment
+/// (`TRACEFIX_GIT_TOKEN`, else `GITHUB_TOKEN`, `GITLAB_TOKEN`, `GITEA_TOKEN`),
+/// never on a command line or in `.git/config`.
+pub fn publish_settings(settings: &Settings) -> Result<Publish> {
+    let repo = &settings.repo;
+    let (name, email) = tracefix_config::parse_author(&repo.author)
+        .with_context(|| format!("repo.author {:?} is not `Name <email>`", repo.author))?;
+    let push_env = match (&repo.ssh_key, &repo.known_hosts) {
+        (Some(key), Some(hosts)) => tracefix_git::SshAuth::new(key, hosts).env(),
+        _ => [
+            "TRACEFIX_GIT_TOKEN",
+            "GITHUB_TOKEN",
+            "GITLAB_TOKEN",
+            "GITEA_TOKEN",
+        ]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .map(|token| tracefix_git::https_token_env(&token.into()))
+        .unwrap_or_default(),
+    };
+    Ok(Publish {
+        remote: (!repo.remote.trim().is_empty()).then(|| repo.remote.clone()),
+        author: tracefix_git::Identity { name, email },
+        push_env,
     })
 }
 
@@ -338,11 +370,11 @@ pub struct FixHandler {
 
 impl FixHandler {
     pub fn new(settings: &Settings) -> Result<FixHandler> {
-        let fixer = Fixer::new(
-            fix_config(settings, None)?,
-            redactor(settings)?,
-            llm_client(settings)?,
-        )?;
+        let config = FixConfig {
+            publish: Some(publish_settings(settings)?),
+            ..fix_config(settings, None)?
+        };
+        let fixer = Fixer::new(config, redactor(settings)?, llm_client(settings)?)?;
         Ok(FixHandler {
             fixer,
             min_occurrences: settings.fix.min_occurrences,
@@ -477,6 +509,8 @@ impl JobHandler for FixHandler {
                 details["files_changed"] = json!(outcome.files_changed);
                 details["base_commit"] = json!(outcome.base_commit);
                 details["test_command"] = json!(outcome.test_command);
+                details["branch"] = json!(outcome.branch);
+                details["commit"] = json!(outcome.commit);
             }
             store
                 .insert_attempt(&record(attempt.outcome.as_str(), details, started))
@@ -485,7 +519,32 @@ impl JobHandler for FixHandler {
         }
         let reason = outcome.reason.clone().unwrap_or_default();
         match outcome.status {
-            FixStatus::Validated => Ok(JobOutcome::proposed()),
+            FixStatus::Validated => {
+                if let (Some(branch), Some(commit)) = (&outcome.branch, &outcome.commit) {
+                    // One proposal per group: a new candidate replaces the
+                    // old one on the same branch.
+                    store
+                        .save_proposal(&Proposal {
+                            group_id,
+                            branch: branch.clone(),
+                            head_commit: commit.clone(),
+                            forge: "local".into(),
+                            state: if outcome.pushed {
+                                ProposalState::Pushed
+                            } else {
+                                ProposalState::Local
+                            },
+                            number: None,
+                            url: None,
+                            merge_commit: None,
+                            created_at: 0,
+                            updated_at: 0,
+                        })
+                        .await
+                        .map_err(|e| err("recording the proposal", e.into()))?;
+                }
+                Ok(JobOutcome::proposed())
+            }
             FixStatus::Skipped => Ok(JobOutcome::group_failed(format!("not fixable: {reason}"))),
             FixStatus::Waiting => {
                 if let Some(prepared) = &outcome.prompt {

@@ -161,6 +161,7 @@ pub async fn show(store: &dyn Store, args: &ShowArgs) -> Result<()> {
             })
             .collect();
         value["jobs"] = jobs.iter().map(job_json).collect();
+        value["proposal"] = serde_json::to_value(store.proposal(group.id).await?)?;
         value["attempts"] = attempts
             .iter()
             .map(|a| {
@@ -253,6 +254,20 @@ pub async fn show(store: &dyn Store, args: &ShowArgs) -> Result<()> {
             rfc3339_secs(attempt.started_at),
             attempt.outcome,
             attempt.job_id
+        )?;
+    }
+    if let Some(p) = store.proposal(group.id).await? {
+        let pr = p
+            .url
+            .as_deref()
+            .map(|u| format!(", {u}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "\nproposal: branch {} at {} ({}{pr})",
+            p.branch,
+            &p.head_commit[..p.head_commit.len().min(12)],
+            p.state
         )?;
     }
     // The candidate: the latest validated attempt's explanation and diff.

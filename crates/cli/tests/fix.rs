@@ -466,6 +466,13 @@ fn run_fixes_the_shops_groups_and_records_the_attempts() {
         Reply::Answer(fix_answer(fix))
     });
     write_config(repo.path(), model.port);
+    // The remote the branches are pushed to.
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare"]);
+    git(
+        repo.path(),
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
     let logs = repo.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     std::fs::copy(shop_source().join("logs/shop.log"), logs.join("shop.log")).unwrap();
@@ -502,7 +509,30 @@ fn run_fixes_the_shops_groups_and_records_the_attempts() {
         let shown = String::from_utf8_lossy(&shown.stdout);
         assert!(shown.contains("fix attempts (1)"), "{shown}");
         assert!(shown.contains("validated"), "{shown}");
+        assert!(shown.contains("proposal: branch tracefix/"), "{shown}");
+        assert!(shown.contains("(pushed)"), "{shown}");
     }
+    // One branch per group, pushed, each one commit on HEAD with the fix
+    // only (nothing the tests left behind), by tracefix.
+    let branches = git(remote.path(), &["branch", "--list", "tracefix/*"]);
+    assert_eq!(branches.lines().count(), 3, "{branches}");
+    let shipping = branches
+        .lines()
+        .map(|l| l.trim().to_string())
+        .find(|b| b.contains("keyerror"))
+        .unwrap_or_else(|| panic!("{branches}"));
+    let parent = format!("{shipping}^");
+    let files = git(remote.path(), &["diff", "--name-only", &parent, &shipping]);
+    assert_eq!(files.trim(), "shop/orders.py");
+    let log = git(
+        remote.path(),
+        &["log", "-1", "--format=%an <%ae>%n%s%n%b", &shipping],
+    );
+    assert!(
+        log.starts_with("tracefix <tracefix@localhost>\nfix: KeyError in shipping_cost"),
+        "{log}"
+    );
+    assert!(log.contains("Error group "), "{log}");
     assert_untouched(repo.path());
 }
 

@@ -130,6 +130,15 @@ pub struct RepoSettings {
     /// Environment variables passed to the tests besides PATH, HOME, LANG,
     /// LC_ALL, TMPDIR, TERM and USER (secret-looking names never are).
     pub test_env: Vec<String>,
+    /// Where a validated candidate's branch is pushed (`--force-with-lease`);
+    /// a repository without this remote keeps the branch locally.
+    pub remote: String,
+    /// The commits' author, `Name <email>`.
+    pub author: String,
+    /// SSH push: the private key file and a known_hosts file with the
+    /// remote's pinned host key (strict host-key checking).
+    pub ssh_key: Option<PathBuf>,
+    pub known_hosts: Option<PathBuf>,
 }
 
 impl Default for RepoSettings {
@@ -141,6 +150,10 @@ impl Default for RepoSettings {
             repro_command: String::new(),
             test_timeout_secs: 600,
             test_env: Vec::new(),
+            remote: "origin".into(),
+            author: "tracefix <tracefix@localhost>".into(),
+            ssh_key: None,
+            known_hosts: None,
         }
     }
 }
@@ -444,6 +457,18 @@ impl Settings {
         if self.llm.max_attempts == 0 {
             problem("llm.max_attempts", "must be at least 1".into());
         }
+        if parse_author(&self.repo.author).is_none() {
+            problem(
+                "repo.author",
+                format!("{:?} is not `Name <email>`", self.repo.author),
+            );
+        }
+        if self.repo.ssh_key.is_some() != self.repo.known_hosts.is_some() {
+            problem(
+                "repo.known_hosts",
+                "repo.ssh_key and repo.known_hosts go together: the remote's host key is pinned, never accepted blindly".into(),
+            );
+        }
         if self.fix.context_tokens < 200 {
             problem("fix.context_tokens", "must be at least 200".into());
         }
@@ -571,6 +596,15 @@ impl Settings {
         }
         problems
     }
+}
+
+/// `Name <email>` as (name, email).
+pub fn parse_author(author: &str) -> Option<(String, String)> {
+    let (name, rest) = author.trim().split_once('<')?;
+    let email = rest.strip_suffix('>')?.trim();
+    let name = name.trim();
+    (!name.is_empty() && email.contains('@') && !email.contains(['<', '>', ' ']))
+        .then(|| (name.to_string(), email.to_string()))
 }
 
 /// A redaction pattern must compile; the redactor says the same at startup,

@@ -68,6 +68,20 @@ pub struct FixConfig {
     pub pricing: Pricing,
     pub templates: Option<PathBuf>,
     pub worktree_dir: Option<PathBuf>,
+    /// Commit a validated candidate to a branch of the repository (and push
+    /// it); `None`: the candidate is only the diff (`tracefix fix`).
+    pub publish: Option<Publish>,
+}
+
+/// Where a validated candidate goes: a commit on the group's branch
+/// (`tracefix/<short fingerprint>-<slug>`) in the repository, pushed with
+/// `--force-with-lease` to `remote` when the repository has it.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    pub remote: Option<String>,
+    pub author: tracefix_git::Identity,
+    /// Environment for the push (HTTPS token header or SSH command).
+    pub push_env: Vec<(String, String)>,
 }
 
 impl FixConfig {
@@ -95,6 +109,7 @@ impl FixConfig {
             },
             templates: None,
             worktree_dir: None,
+            publish: None,
         }
     }
 }
@@ -363,6 +378,11 @@ pub struct FixOutcome {
     pub test_command: Option<String>,
     pub test_output: Option<String>,
     pub base_commit: Option<String>,
+    /// With [`FixConfig::publish`]: the branch and commit of the candidate,
+    /// and whether the branch was pushed.
+    pub branch: Option<String>,
+    pub commit: Option<String>,
+    pub pushed: bool,
     pub prompt: Option<Prepared>,
     pub input_tokens: u64,
     pub output_tokens: u64,
@@ -382,6 +402,9 @@ impl FixOutcome {
             test_command: None,
             test_output: None,
             base_commit: None,
+            branch: None,
+            commit: None,
+            pushed: false,
             prompt: None,
             input_tokens: 0,
             output_tokens: 0,
@@ -493,12 +516,117 @@ impl Fixer {
         let mut outcome = self
             .attempts(request, &prepared, client, &workspace, progress)
             .await;
-        outcome.base_commit = Some(base);
+        outcome.base_commit = Some(base.clone());
+        if outcome.status == FixStatus::Validated
+            && let Some(publish) = &self.config.publish
+        {
+            progress("committing the candidate to its branch");
+            if let Err(message) = self
+                .publish(request, &repo, &worktree, &root, publish, &mut outcome)
+                .await
+            {
+                outcome.status = FixStatus::Failed;
+                outcome.retryable = true;
+                outcome.reason = Some(message);
+            }
+        }
         outcome.prompt = Some(prepared);
         if let Err(e) = worktree.remove().await {
             tracing::warn!(error = %e, "could not remove the attempt worktree");
         }
         Ok(outcome)
+    }
+
+    /// Commits the validated worktree, points the group's branch at the
+    /// commit, and pushes it when the remote exists.
+    async fn publish(
+        &self,
+        request: &FixRequest,
+        repo: &Git,
+        worktree: &Worktree,
+        root: &Path,
+        publish: &Publish,
+        outcome: &mut FixOutcome,
+    ) -> Result<(), String> {
+        // Only the edited files are committed, not what the tests left
+        // behind: keep them, clean the worktree, put them back.
+        let mut edited = Vec::new();
+        for path in &outcome.files_changed {
+            let full = inside(root, path).ok_or_else(|| format!("{path} left the worktree"))?;
+            let content = std::fs::read(&full).map_err(|e| format!("reading {path}: {e}"))?;
+            edited.push((full, content));
+        }
+        let git = worktree.git();
+        let base = outcome.base_commit.clone().unwrap_or_else(|| "HEAD".into());
+        git.run(&["checkout", "--force", "--quiet", &base, "--", "."])
+            .await
+            .map_err(|e| format!("resetting the worktree: {e}"))?;
+        git.run(&["clean", "-fdqx"])
+            .await
+            .map_err(|e| format!("cleaning the worktree: {e}"))?;
+        for (full, content) in edited {
+            std::fs::write(&full, content)
+                .map_err(|e| format!("writing {}: {e}", full.display()))?;
+        }
+        let exception = request.event.exception();
+        let place = exception
+            .frames
+            .iter()
+            .rev()
+            .find(|f| f.in_app)
+            .map(|f| format!(" in {}", short_name(&f.function)))
+            .unwrap_or_default();
+        let title = format!("{}{place}", exception.ty);
+        let branch = tracefix_git::branch_name(&request.event.fingerprint, &title);
+        let message = format!(
+            "fix: {title}\n\n{}\n\nError group {} ({} occurrence{}).\nValidated by tracefix{}.\n",
+            outcome.explanation.trim(),
+            request.event.fingerprint,
+            request.count,
+            if request.count == 1 { "" } else { "s" },
+            outcome
+                .test_command
+                .as_deref()
+                .map(|t| format!(": `{t}` passed"))
+                .unwrap_or_default()
+        );
+        let commit = worktree
+            .git()
+            .commit_all(&message, &publish.author)
+            .await
+            .map_err(|e| format!("committing the candidate: {e}"))?;
+        // The worktree shares the repository's objects: the branch can point
+        // at its commit directly (it is never checked out anywhere).
+        repo.run(&["branch", "--force", "--no-track", &branch, &commit])
+            .await
+            .map_err(|e| format!("creating branch {branch}: {e}"))?;
+        outcome.branch = Some(branch.clone());
+        outcome.commit = Some(commit);
+        let Some(remote) = publish.remote.as_deref() else {
+            return Ok(());
+        };
+        if repo.run(&["remote", "get-url", remote]).await.is_err() {
+            tracing::info!(
+                remote,
+                "no such remote; the branch stays in the local repository"
+            );
+            return Ok(());
+        }
+        let pusher = repo.clone().with_envs(publish.push_env.clone());
+        // The lease: the remote branch must still be where it is now (or
+        // absent), so a concurrent push by someone else is never overwritten.
+        let refspec = format!("refs/heads/{branch}");
+        let current = pusher
+            .run(&["ls-remote", remote, &refspec])
+            .await
+            .map_err(|e| format!("reading {remote}: {e}"))?;
+        let expected = current.split_whitespace().next().map(str::to_string);
+        pusher
+            .push_force_with_lease(remote, &branch, expected.as_deref())
+            .await
+            .map_err(|e| format!("pushing {branch} to {remote}: {e}"))?;
+        outcome.pushed = true;
+        Ok(())
     }
 
     fn policy(&self, prepared: &Prepared) -> EditPolicy {
@@ -1019,6 +1147,14 @@ fn cut(text: &str, max: usize) -> String {
         tail - head,
         &text[tail..]
     )
+}
+
+/// `Cart.total` → `total`, `orders.shipping_cost` → `shipping_cost`.
+fn short_name(function: &str) -> &str {
+    function
+        .rsplit(['.', ':', '\\', '/'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(function)
 }
 
 fn first_line(text: &str) -> &str {

@@ -9,7 +9,7 @@ use sqlx::types::Json;
 use tracefix_store::*;
 use uuid::Uuid;
 
-use crate::rows::{AttemptRow, JobRow, db, job_columns};
+use crate::rows::{AttemptRow, JobRow, ProposalRow, db, job_columns};
 use crate::{PgStore, get_setting, insert_job, set_setting};
 
 const PAUSED: &str = "queue.paused";
@@ -342,6 +342,57 @@ impl JobQueue for PgStore {
         .await
         .map_err(db)?;
         Ok(id)
+    }
+
+    async fn save_proposal(&self, proposal: &Proposal) -> Result<Proposal> {
+        let now = self.now();
+        let row: ProposalRow = sqlx::query_as(
+            "INSERT INTO proposals (group_id, branch, head_commit, forge, state, number, url, \
+             merge_commit, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (group_id) DO UPDATE SET branch = excluded.branch, \
+             head_commit = excluded.head_commit, forge = excluded.forge, state = excluded.state, \
+             number = excluded.number, url = excluded.url, merge_commit = excluded.merge_commit, \
+             updated_at = excluded.updated_at \
+             RETURNING group_id, branch, head_commit, forge, state, number, url, merge_commit, \
+             created_at, updated_at",
+        )
+        .bind(proposal.group_id)
+        .bind(&proposal.branch)
+        .bind(&proposal.head_commit)
+        .bind(&proposal.forge)
+        .bind(proposal.state.as_str())
+        .bind(proposal.number)
+        .bind(&proposal.url)
+        .bind(&proposal.merge_commit)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.0)
+    }
+
+    async fn proposal(&self, group_id: Uuid) -> Result<Option<Proposal>> {
+        let row: Option<ProposalRow> = sqlx::query_as(
+            "SELECT group_id, branch, head_commit, forge, state, number, url, merge_commit, \
+             created_at, updated_at FROM proposals WHERE group_id = $1",
+        )
+        .bind(group_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|r| r.0))
+    }
+
+    async fn proposals_in(&self, state: ProposalState) -> Result<Vec<Proposal>> {
+        let rows: Vec<ProposalRow> = sqlx::query_as(
+            "SELECT group_id, branch, head_commit, forge, state, number, url, merge_commit, \
+             created_at, updated_at FROM proposals WHERE state = $1 ORDER BY updated_at, group_id",
+        )
+        .bind(state.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     async fn list_attempts(&self, filter: &AttemptFilter) -> Result<Vec<FixAttempt>> {

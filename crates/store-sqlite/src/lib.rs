@@ -27,13 +27,23 @@ use crate::rows::db;
 
 /// The schema migrations, embedded (not read from disk at run time).
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    let migration = |version: i64, description: &str, sql: &'static str| {
+        Migration::new(
+            version,
+            description.to_string().into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(1, "init", include_str!("../migrations/0001_init.sql")),
+        migration(
+            2,
+            "proposals",
+            include_str!("../migrations/0002_proposals.sql"),
+        ),
+    ])
 }
 
 /// A store in one SQLite database.

@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::types::Json;
 use sqlx::{FromRow, Row};
-use tracefix_store::{ErrorGroup, FixAttempt, Job, Sample, StoreError};
+use tracefix_store::{ErrorGroup, FixAttempt, Job, Proposal, Sample, StoreError};
 
 /// Column lists as macros so queries stay `&'static str` via `concat!`
 /// (sqlx 0.9 takes only static or explicitly asserted SQL).
@@ -123,6 +123,28 @@ impl FromRow<'_, SqliteRow> for AttemptRow {
             finished_at: row.try_get("finished_at")?,
             outcome: row.try_get("outcome")?,
             details,
+        }))
+    }
+}
+
+pub(crate) struct ProposalRow(pub Proposal);
+
+impl FromRow<'_, SqliteRow> for ProposalRow {
+    fn from_row(row: &SqliteRow) -> sqlx::Result<Self> {
+        let state: String = row.try_get("state")?;
+        Ok(ProposalRow(Proposal {
+            group_id: row.try_get("group_id")?,
+            branch: row.try_get("branch")?,
+            head_commit: row.try_get("head_commit")?,
+            forge: row.try_get("forge")?,
+            state: state
+                .parse()
+                .map_err(|e: StoreError| sqlx::Error::Decode(Box::new(e)))?,
+            number: row.try_get("number")?,
+            url: row.try_get("url")?,
+            merge_commit: row.try_get("merge_commit")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
         }))
     }
 }

@@ -165,6 +165,7 @@ macro_rules! conformance_tests {
             concurrency_limit,
             job_listing_and_depth,
             fix_attempts,
+            one_proposal_per_group,
             concurrent_leasers_take_each_job_once,
             concurrent_batches_of_one_group_add_up,
         );

@@ -1138,3 +1138,64 @@ pub async fn defer_waits_without_spending_an_attempt(db: &TestDb) {
     assert_eq!(again.job.attempts, 1);
     store.ack(&again.lease).await.unwrap();
 }
+
+pub async fn one_proposal_per_group(db: &TestDb) {
+    let clock = manual_clock();
+    let store = db.open_at(&clock).await;
+    store
+        .record_occurrences(&[occurrence("fp-prop", 1_000)], None)
+        .await
+        .unwrap();
+    let group = group_of(&*store, "fp-prop").await.id;
+    assert_eq!(store.proposal(group).await.unwrap(), None);
+    let mut proposal = Proposal {
+        group_id: group,
+        branch: "tracefix/0123456789ab-keyerror-in-shipping-cost".into(),
+        head_commit: "1111111111111111111111111111111111111111".into(),
+        forge: "github".into(),
+        state: ProposalState::Pushed,
+        number: None,
+        url: None,
+        merge_commit: None,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let first = store.save_proposal(&proposal).await.unwrap();
+    assert_eq!(first.created_at, clock.now_ms());
+    assert_eq!(first.state, ProposalState::Pushed);
+    // A retry after a crash saves again: still one row, now with the PR.
+    clock.advance(Duration::from_secs(5));
+    proposal.state = ProposalState::Open;
+    proposal.number = Some(42);
+    proposal.url = Some("https://forge.example/o/r/pull/42".into());
+    let second = store.save_proposal(&proposal).await.unwrap();
+    assert_eq!(second.created_at, first.created_at);
+    assert_eq!(second.updated_at, clock.now_ms());
+    assert_eq!(second.number, Some(42));
+    assert_eq!(store.proposal(group).await.unwrap(), Some(second.clone()));
+    assert_eq!(
+        store.proposals_in(ProposalState::Open).await.unwrap(),
+        vec![second]
+    );
+    assert!(
+        store
+            .proposals_in(ProposalState::Pushed)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    proposal.state = ProposalState::Merged;
+    proposal.merge_commit = Some("2222222222222222222222222222222222222222".into());
+    let merged = store.save_proposal(&proposal).await.unwrap();
+    assert_eq!(
+        merged.merge_commit.as_deref(),
+        Some("2222222222222222222222222222222222222222")
+    );
+    assert!(
+        store
+            .proposals_in(ProposalState::Open)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -331,6 +331,77 @@ pub struct FixAttempt {
     pub details: Value,
 }
 
+/// A validated candidate as a branch, and its pull request once opened:
+/// at most one per group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub group_id: Uuid,
+    /// `tracefix/<short fingerprint>-<slug>`.
+    pub branch: String,
+    /// The commit the branch points at.
+    pub head_commit: String,
+    /// `github`, `gitlab`, `gitea` or `local`.
+    pub forge: String,
+    pub state: ProposalState,
+    /// The forge's pull (merge) request number, once opened.
+    pub number: Option<i64>,
+    pub url: Option<String>,
+    pub merge_commit: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposalState {
+    /// The branch is in the local repository only (`forge.kind = "local"`, no remote).
+    Local,
+    /// Pushed; no pull request yet (or the forge is `local`).
+    Pushed,
+    Open,
+    Merged,
+    /// Closed without merging: a person decides what next.
+    Closed,
+}
+
+impl ProposalState {
+    pub const ALL: [ProposalState; 5] = [
+        ProposalState::Local,
+        ProposalState::Pushed,
+        ProposalState::Open,
+        ProposalState::Merged,
+        ProposalState::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalState::Local => "local",
+            ProposalState::Pushed => "pushed",
+            ProposalState::Open => "open",
+            ProposalState::Merged => "merged",
+            ProposalState::Closed => "closed",
+        }
+    }
+}
+
+impl fmt::Display for ProposalState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProposalState {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        ProposalState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown proposal state {s:?}")))
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttemptFilter {
     pub job_id: Option<Uuid>,

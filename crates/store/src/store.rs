@@ -143,6 +143,15 @@ pub trait JobQueue: Send + Sync {
 
     async fn insert_attempt(&self, attempt: &NewAttempt) -> Result<Uuid>;
 
+    /// Creates or replaces the group's proposal (one per group; its
+    /// `created_at` is kept on replace) and returns it as stored.
+    async fn save_proposal(&self, proposal: &Proposal) -> Result<Proposal>;
+
+    async fn proposal(&self, group_id: Uuid) -> Result<Option<Proposal>>;
+
+    /// Proposals in `state`, oldest first (the lifecycle polls `open` ones).
+    async fn proposals_in(&self, state: ProposalState) -> Result<Vec<Proposal>>;
+
     /// Attempts, oldest first.
     async fn list_attempts(&self, filter: &AttemptFilter) -> Result<Vec<FixAttempt>>;
 }
