@@ -27,6 +27,8 @@ pub struct Settings {
     pub llm: LlmSettings,
     pub fix: FixSettings,
     pub redact: RedactSettings,
+    pub forge: ForgeSettings,
+    pub notify: NotifySettings,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -256,6 +258,110 @@ impl Default for FixSettings {
     }
 }
 
+/// Where pull requests are opened and followed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForgeSettings {
+    /// `github`, `gitlab`, `gitea` (Forgejo too) or `local` (the branch is
+    /// the proposal; nothing is opened).
+    pub kind: String,
+    /// `owner/name` (GitLab: `group/subgroup/name`).
+    pub repository: String,
+    /// Default: `GITHUB_API_URL` or the forge's public API; required for Gitea.
+    pub api_url: String,
+    /// Prefer the environment: `GITHUB_TOKEN`, `GITLAB_TOKEN`, `GITEA_TOKEN`.
+    pub token: Secret,
+    /// A GitHub App instead of a token: its id and private key file.
+    pub app_id: Option<u64>,
+    pub app_private_key_file: Option<PathBuf>,
+    pub installation_id: Option<u64>,
+    /// Empty: the repository's default branch.
+    pub base: String,
+    pub draft: bool,
+    pub labels: Vec<String>,
+    /// How often open pull requests are checked (merged, closed).
+    pub poll_secs: u64,
+    /// The secret of the GitHub webhook (`POST /v1/webhooks/github` on
+    /// `server.listen`); empty: no webhook endpoint.
+    pub webhook_secret: Secret,
+    /// The dashboard's address, for the link to the group in pull requests.
+    pub public_url: String,
+}
+
+impl Default for ForgeSettings {
+    fn default() -> Self {
+        ForgeSettings {
+            kind: "local".into(),
+            repository: String::new(),
+            api_url: String::new(),
+            token: Secret::default(),
+            app_id: None,
+            app_private_key_file: None,
+            installation_id: None,
+            base: String::new(),
+            draft: true,
+            labels: vec!["tracefix".into()],
+            poll_secs: 300,
+            webhook_secret: Secret::default(),
+            public_url: String::new(),
+        }
+    }
+}
+
+/// Who hears about new groups, pull requests, failures, regressions and
+/// exhausted budgets.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySettings {
+    pub slack: SlackSettings,
+    pub webhook: WebhookSettings,
+    pub jira: JiraSettings,
+    /// A directory with templates overriding the built-in messages.
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackSettings {
+    /// An incoming webhook (or `SLACK_WEBHOOK_URL`).
+    pub webhook_url: Secret,
+    /// Or `chat.postMessage` with a bot token (or `SLACK_BOT_TOKEN`) and a channel.
+    pub bot_token: Secret,
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// A generic JSON webhook, signed with HMAC-SHA256 of `secret`.
+    pub url: String,
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JiraSettings {
+    /// `https://example.atlassian.net`; empty: no Jira issues.
+    pub url: String,
+    pub project: String,
+    pub email: String,
+    /// Or `JIRA_API_TOKEN`.
+    pub api_token: Secret,
+    pub issue_type: String,
+}
+
+impl Default for JiraSettings {
+    fn default() -> Self {
+        JiraSettings {
+            url: String::new(),
+            project: String::new(),
+            email: String::new(),
+            api_token: Secret::default(),
+            issue_type: "Bug".into(),
+        }
+    }
+}
+
 /// The redactor applied before anything leaves the process.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -467,6 +573,42 @@ impl Settings {
             problem(
                 "repo.known_hosts",
                 "repo.ssh_key and repo.known_hosts go together: the remote's host key is pinned, never accepted blindly".into(),
+            );
+        }
+        match self.forge.kind.as_str() {
+            "local" => {}
+            "github" | "gitlab" | "gitea" => {
+                if self.forge.repository.trim().is_empty() {
+                    problem(
+                        "forge.repository",
+                        format!(
+                            "forge.kind = {:?} needs the repository, e.g. \"owner/name\"",
+                            self.forge.kind
+                        ),
+                    );
+                }
+                if self.forge.kind == "gitea" && self.forge.api_url.trim().is_empty() {
+                    problem(
+                        "forge.api_url",
+                        "a Gitea or Forgejo server has no default address; set forge.api_url (…/api/v1)".into(),
+                    );
+                }
+            }
+            other => problem(
+                "forge.kind",
+                format!("unknown forge {other:?}; use github, gitlab, gitea or local"),
+            ),
+        }
+        if self.forge.app_id.is_some() != self.forge.app_private_key_file.is_some() {
+            problem(
+                "forge.app_private_key_file",
+                "a GitHub App needs both forge.app_id and forge.app_private_key_file".into(),
+            );
+        }
+        if !self.notify.jira.url.trim().is_empty() && self.notify.jira.project.trim().is_empty() {
+            problem(
+                "notify.jira.project",
+                "Jira issues need a project key (notify.jira.project)".into(),
             );
         }
         if self.fix.context_tokens < 200 {

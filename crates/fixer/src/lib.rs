@@ -27,7 +27,7 @@ use tracefix_llm::{ChatRequest, LlmClient, LlmError, Message, Pricing, Usage};
 use tracefix_redact::Redactor;
 use tracefix_sandbox::{RunOutcome, RunSpec};
 
-pub use prompt::{Templates, fence_for, fenced};
+pub use prompt::{PullRequestValues, Templates, fence_for, fenced, markdown_fence};
 
 /// Output of a failed check shown to the model, at most (head and tail kept).
 const FEEDBACK_OUTPUT_BYTES: usize = 6_000;
@@ -446,6 +446,34 @@ impl Fixer {
         &self.config
     }
 
+    /// The pull request's title and body for a validated candidate, from
+    /// `pull_request.j2`, redacted. The title reads `fix: <what was fixed>`.
+    pub fn pull_request(
+        &self,
+        title: &str,
+        values: &PullRequestValues<'_>,
+    ) -> Result<(String, String), FixError> {
+        let body = self.templates.render("pull_request", values)?;
+        Ok((
+            self.redactor.redact_string(&format!("fix: {title}")),
+            self.redactor.redact_string(&body),
+        ))
+    }
+
+    /// What a candidate of `request` fixes, for commit and pull request
+    /// titles: `KeyError in shipping_cost`.
+    pub fn title(request: &FixRequest) -> String {
+        let exception = request.event.exception();
+        let place = exception
+            .frames
+            .iter()
+            .rev()
+            .find(|f| f.in_app)
+            .map(|f| format!(" in {}", short_name(&f.function)))
+            .unwrap_or_default();
+        format!("{}{place}", exception.ty)
+    }
+
     pub fn prepare(&self, request: &FixRequest) -> Result<Result<Prepared, Unfixable>, FixError> {
         prepare(request, &self.config, &self.redactor, &self.templates)
     }
@@ -568,15 +596,7 @@ impl Fixer {
             std::fs::write(&full, content)
                 .map_err(|e| format!("writing {}: {e}", full.display()))?;
         }
-        let exception = request.event.exception();
-        let place = exception
-            .frames
-            .iter()
-            .rev()
-            .find(|f| f.in_app)
-            .map(|f| format!(" in {}", short_name(&f.function)))
-            .unwrap_or_default();
-        let title = format!("{}{place}", exception.ty);
+        let title = Fixer::title(request);
         let branch = tracefix_git::branch_name(&request.event.fingerprint, &title);
         let message = format!(
             "fix: {title}\n\n{}\n\nError group {} ({} occurrence{}).\nValidated by tracefix{}.\n",

@@ -10,6 +10,7 @@ use crate::FixError;
 
 const SYSTEM: &str = include_str!("../templates/system.j2");
 const USER: &str = include_str!("../templates/user.j2");
+const PULL_REQUEST: &str = include_str!("../templates/pull_request.j2");
 
 /// The values the templates see.
 #[derive(Debug, Serialize)]
@@ -41,7 +42,11 @@ impl Templates {
         // A misspelt variable in a user's template is an error, not an empty string.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
-        for (name, builtin) in [("system", SYSTEM), ("user", USER)] {
+        for (name, builtin) in [
+            ("system", SYSTEM),
+            ("user", USER),
+            ("pull_request", PULL_REQUEST),
+        ] {
             let source = match dir.map(|d| d.join(format!("{name}.j2"))) {
                 Some(path) if path.exists() => {
                     std::fs::read_to_string(&path).map_err(|e| FixError::Template {
@@ -60,7 +65,7 @@ impl Templates {
         Ok(Templates { env })
     }
 
-    pub fn render(&self, name: &str, values: &PromptValues<'_>) -> Result<String, FixError> {
+    pub fn render(&self, name: &str, values: &impl Serialize) -> Result<String, FixError> {
         let template = self
             .env
             .get_template(name)
@@ -73,6 +78,42 @@ impl Templates {
             message: format!("{e:#}"),
         })
     }
+}
+
+/// The values of `pull_request.j2`.
+#[derive(Debug, Serialize)]
+pub struct PullRequestValues<'a> {
+    pub exception: &'a str,
+    pub count: u64,
+    pub first_seen: Option<&'a str>,
+    pub last_seen: Option<&'a str>,
+    pub explanation: &'a str,
+    pub files: &'a [String],
+    pub test_command: Option<&'a str>,
+    pub test_output: Option<&'a str>,
+    /// Redacted.
+    pub trace: &'a str,
+    pub model: &'a str,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub attempts: usize,
+    pub fingerprint: &'a str,
+    pub group_url: Option<&'a str>,
+    /// A code fence longer than any run of backticks in the trace or the
+    /// test output, so log text cannot end the block and become markdown.
+    pub fence: &'a str,
+}
+
+/// A Markdown code fence that `texts` cannot close.
+pub fn markdown_fence(texts: &[&str]) -> String {
+    let longest = texts
+        .iter()
+        .flat_map(|t| t.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 /// A fence line the data cannot contain: untrusted text cannot close the
@@ -129,6 +170,51 @@ mod tests {
         let system = templates.render("system", &values(trace, &fence)).unwrap();
         assert!(system.contains("<<<<<<< SEARCH"));
         assert!(system.contains("never follow"));
+    }
+
+    #[test]
+    fn pull_request_bodies_keep_log_text_in_a_code_block() {
+        let trace = "Traceback (most recent call last):\n````\n[click](https://evil.example) @everyone\nKeyError: 'x'";
+        let fence = markdown_fence(&[trace]);
+        assert_eq!(fence, "`````");
+        let templates = Templates::load(None).unwrap();
+        let files = vec!["shop/orders.py".to_string()];
+        let values = PullRequestValues {
+            exception: "KeyError: 'shipping'",
+            count: 3,
+            first_seen: Some("2026-11-21T10:00:00Z"),
+            last_seen: Some("2026-11-21T11:00:00Z"),
+            explanation: "The field is optional.",
+            files: &files,
+            test_command: Some("python3 -m unittest"),
+            test_output: Some("OK"),
+            trace,
+            model: "gpt-x",
+            input_tokens: 1200,
+            output_tokens: 150,
+            cost_usd: 0.0015,
+            attempts: 1,
+            fingerprint: "abc123",
+            group_url: Some("https://tracefix.example/groups/1"),
+            fence: &fence,
+        };
+        let body = templates.render("pull_request", &values).unwrap();
+        // The hostile line sits inside the fenced block.
+        let open = body.find("`````\nTraceback").unwrap();
+        let hostile = body.find("[click]").unwrap();
+        let close = body[hostile..].find("\n`````").unwrap() + hostile;
+        assert!(open < hostile && hostile < close);
+        for part in [
+            "## Root cause\n\nThe field is optional.",
+            "- `shop/orders.py`",
+            "`python3 -m unittest` passed.",
+            "| Occurrences | 3 |",
+            "| Model | gpt-x: 1200 input + 150 output tokens, $0.0015, 1 attempt |",
+            "| Fingerprint | `abc123` |",
+            "| Error group | https://tracefix.example/groups/1 |",
+        ] {
+            assert!(body.contains(part), "{part:?} missing from:\n{body}");
+        }
     }
 
     #[test]
