@@ -23,7 +23,8 @@ use crate::templates::{SLACK, TemplateContext, Templates, redacted};
 use crate::{Delivery, Notification, Notifier, NotifyError};
 
 const SERVICE: &str = "slack";
-/// Block Kit limits: a section's text and a button's URL.
+/// Block Kit limits: a section's text and a button's URL (`bound` may
+/// add one character, the ellipsis).
 const SECTION_TEXT_MAX: usize = 3000;
 const FALLBACK_TEXT_MAX: usize = 4000;
 const BUTTON_URL_MAX: usize = 3000;
@@ -265,7 +266,7 @@ pub(crate) fn build_message(
     let text = redactor.redact_string(&templates.render(SLACK, &TemplateContext::new(&n))?);
     let mut blocks = vec![json!({
         "type": "section",
-        "text": {"type": "mrkdwn", "text": bound(&text, SECTION_TEXT_MAX)},
+        "text": {"type": "mrkdwn", "text": bound(&text, SECTION_TEXT_MAX - 1)},
     })];
     let mut buttons = Vec::new();
     for (label, url, style) in [
@@ -292,7 +293,7 @@ pub(crate) fn build_message(
     if !buttons.is_empty() {
         blocks.push(json!({"type": "actions", "elements": buttons}));
     }
-    Ok(json!({"text": bound(&text, FALLBACK_TEXT_MAX), "blocks": blocks}))
+    Ok(json!({"text": bound(&text, FALLBACK_TEXT_MAX - 1), "blocks": blocks}))
 }
 
 fn is_button_url(url: &str) -> bool {
@@ -316,6 +317,21 @@ mod tests {
         )
         .unwrap();
         insta::assert_snapshot!(serde_json::to_string_pretty(&message).unwrap());
+    }
+
+    #[test]
+    fn long_texts_fit_block_kit_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SLACK), "{{ message }}").unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let redactor = Redactor::new(&Default::default()).unwrap();
+        let mut n = sample(NotificationKind::NewGroup);
+        n.message = "word ".repeat(2000);
+        let message = build_message(&templates, &redactor, &n).unwrap();
+        let section = message["blocks"][0]["text"]["text"].as_str().unwrap();
+        assert_eq!(section.chars().count(), SECTION_TEXT_MAX);
+        assert!(section.ends_with('…'));
+        assert!(message["text"].as_str().unwrap().chars().count() <= FALLBACK_TEXT_MAX);
     }
 
     #[test]
