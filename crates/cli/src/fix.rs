@@ -17,6 +17,7 @@ use tracefix_fixer::{
     FixConfig, FixOutcome, FixRequest, FixStatus, Fixer, Mode, Publish, Unfixable,
 };
 use tracefix_llm::{LlmClient, LlmSettings, Pricing, Provider};
+use tracefix_notify::NotificationKind;
 use tracefix_redact::{RedactOptions, Redactor};
 use tracefix_store_any::{AttemptFilter, ErrorGroup, NewAttempt, Proposal, ProposalState, Store};
 use tracefix_worker::{HandlerError, JobContext, JobHandler, JobOutcome};
@@ -366,6 +367,8 @@ pub struct FixHandler {
     min_occurrences: u64,
     group_token_budget: u64,
     daily_token_budget: u64,
+    notifiers: Vec<Arc<dyn tracefix_notify::Notifier>>,
+    settings: Arc<Settings>,
 }
 
 impl FixHandler {
@@ -380,7 +383,23 @@ impl FixHandler {
             min_occurrences: settings.fix.min_occurrences,
             group_token_budget: settings.fix.group_token_budget,
             daily_token_budget: settings.fix.daily_token_budget,
+            notifiers: crate::notify::notifiers(settings)?,
+            settings: Arc::new(settings.clone()),
         })
+    }
+
+    async fn notify(
+        &self,
+        kind: NotificationKind,
+        group: &ErrorGroup,
+        trace: Option<&str>,
+        reason: Option<&str>,
+        pull_request_url: Option<&str>,
+    ) {
+        let mut n = crate::notify::notification(kind, group, &self.settings, trace);
+        n.reason = reason.map(str::to_string);
+        n.pull_request_url = pull_request_url.map(str::to_string);
+        crate::notify::send(&self.notifiers, &n).await;
     }
 
     /// Tokens still allowed for this group today, or the wait until they are.
@@ -464,6 +483,23 @@ impl JobHandler for FixHandler {
             return Ok(JobOutcome::group_failed("the group no longer exists"));
         };
         let now = now_ms();
+        // A new group or a regression is announced once, when its job first runs.
+        if job.job.attempts == 1 && job.job.last_error.is_none() {
+            let kind = match job.job.payload["reason"].as_str() {
+                Some("new") => Some(NotificationKind::NewGroup),
+                Some("regressed") => Some(NotificationKind::Regression),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let trace = store
+                    .samples(group_id)
+                    .await
+                    .ok()
+                    .and_then(|s| s.first().map(|s| s.text.clone()));
+                self.notify(kind, &group, trace.as_deref(), None, None)
+                    .await;
+            }
+        }
         if u64::try_from(group.count).unwrap_or(0) < self.min_occurrences {
             return Ok(JobOutcome::Wait {
                 until_ms: now + 600_000,
@@ -479,7 +515,25 @@ impl JobHandler for FixHandler {
             .map_err(|e| err("reading the token budget", e))?
         {
             Ok(left) => left,
-            Err((until_ms, reason)) => return Ok(JobOutcome::Wait { until_ms, reason }),
+            Err((until_ms, reason)) => {
+                // Announced once per wait, not at every deferral.
+                let already = job
+                    .job
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("budget"));
+                if !already {
+                    self.notify(
+                        NotificationKind::BudgetExhausted,
+                        &group,
+                        None,
+                        Some(&reason),
+                        None,
+                    )
+                    .await;
+                }
+                return Ok(JobOutcome::Wait { until_ms, reason });
+            }
         };
         let mut request = match request_for_group(store, &group).await {
             Ok(r) => r,
@@ -545,8 +599,35 @@ impl JobHandler for FixHandler {
                 }
                 Ok(JobOutcome::proposed())
             }
-            FixStatus::Skipped => Ok(JobOutcome::group_failed(format!("not fixable: {reason}"))),
+            FixStatus::Skipped => {
+                let reason = format!("not fixable: {reason}");
+                self.notify(
+                    NotificationKind::FixFailed,
+                    &group,
+                    None,
+                    Some(&reason),
+                    None,
+                )
+                .await;
+                Ok(JobOutcome::group_failed(reason))
+            }
             FixStatus::Waiting => {
+                let over_budget = reason.contains("budget");
+                let already = job
+                    .job
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("budget"));
+                if over_budget && !already {
+                    self.notify(
+                        NotificationKind::BudgetExhausted,
+                        &group,
+                        None,
+                        Some(&reason),
+                        None,
+                    )
+                    .await;
+                }
                 if let Some(prepared) = &outcome.prompt {
                     // Provider `none`: the prompt is kept for whoever sends it.
                     store
@@ -564,7 +645,17 @@ impl JobHandler for FixHandler {
                 })
             }
             FixStatus::Failed if outcome.retryable => Err(HandlerError::new(reason)),
-            FixStatus::Failed => Ok(JobOutcome::group_failed(reason)),
+            FixStatus::Failed => {
+                self.notify(
+                    NotificationKind::FixFailed,
+                    &group,
+                    None,
+                    Some(&reason),
+                    None,
+                )
+                .await;
+                Ok(JobOutcome::group_failed(reason))
+            }
         }
     }
 }

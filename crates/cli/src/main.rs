@@ -12,6 +12,7 @@ mod init;
 mod jobs;
 mod logging;
 mod metrics_http;
+mod notify;
 mod output;
 mod run;
 mod scan;

@@ -654,6 +654,7 @@ fn fix_by_group_id_uses_the_stored_sample() {
 #[test]
 fn a_job_over_the_daily_budget_waits() {
     let (repo, model) = setup(vec![]);
+    let (hook, received) = fake_receiver();
     std::fs::create_dir_all(repo.path().join("logs")).unwrap();
     std::fs::write(repo.path().join("logs/app.log"), TRACE).unwrap();
     let config = std::fs::read_to_string(repo.path().join("tracefix.toml")).unwrap();
@@ -663,6 +664,9 @@ fn a_job_over_the_daily_budget_waits() {
             "[store]\nurl = \"sqlite://tracefix.db\"\n[[source]]\ntype = \"file\"\npath = \"logs/*.log\"\n\
              [server]\nenabled = false\n[worker]\npoll_ms = 50\n{}",
             config.replace("[fix]\n", "[fix]\ndaily_token_budget = 500\n")
+                + &format!(
+                    "[notify.webhook]\nurl = \"http://127.0.0.1:{hook}/hook\"\nsecret = \"hook-secret\"\n"
+                )
         ),
     )
     .unwrap();
@@ -683,6 +687,26 @@ fn a_job_over_the_daily_budget_waits() {
     assert!(model.requests.lock().unwrap().is_empty());
     let table = run_tracefix(repo.path(), &["jobs"]);
     assert!(table.contains("budget"), "{table}");
+    // The webhook heard of the new group, then of the budget, once each,
+    // signed, and without the planted token.
+    let received = received.lock().unwrap();
+    let events: Vec<&str> = received
+        .iter()
+        .map(|(_, body)| body["event"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(events, ["new_group", "budget_exhausted"], "{received:#?}");
+    for (head, body) in received.iter() {
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("x-tracefix-signature: t="),
+            "{head}"
+        );
+        assert!(
+            !body
+                .to_string()
+                .contains("ghp_abcdefghijklmnopqrstuvwxyz0123456789")
+        );
+    }
 }
 
 fn json_lines(text: &str) -> Vec<Value> {
@@ -734,4 +758,45 @@ fn run_until<T>(dir: &Path, poll: &[&str], what: &str, done: impl Fn(&str) -> Op
         .unwrap();
     assert!(child.wait().unwrap().success());
     found
+}
+
+/// Records every request (head and JSON body) and answers 200 `{}`: a
+/// notification webhook receiver.
+fn fake_receiver() -> (u16, Arc<Mutex<Vec<(String, Value)>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            let _ = stream.read_exact(&mut body);
+            record
+                .lock()
+                .unwrap()
+                .push((head, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+            );
+        }
+    });
+    (port, seen)
 }

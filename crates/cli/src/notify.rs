@@ -1,0 +1,98 @@
+//! Notifications from `tracefix run`: the `[notify]` settings as notifiers,
+//! and a group as a notification. Delivery is best effort: a failing
+//! channel is logged and never fails the job that notified.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tracefix_config::Settings;
+use tracefix_notify::{Notification, NotificationKind, Notifier};
+use tracefix_store_any::ErrorGroup;
+
+use crate::fix::redactor;
+
+pub fn notifiers(settings: &Settings) -> Result<Vec<Arc<dyn Notifier>>> {
+    let n = &settings.notify;
+    let secret = |s: &tracefix_config::Secret| {
+        (!s.is_empty()).then(|| secrecy::SecretString::from(s.expose().to_string()))
+    };
+    let mut config = tracefix_notify::NotifySettings::default();
+    config.slack.webhook_url = secret(&n.slack.webhook_url);
+    config.slack.bot_token = secret(&n.slack.bot_token);
+    config.slack.channel = n.slack.channel.clone();
+    config.webhook.url = (!n.webhook.url.trim().is_empty())
+        .then(|| secrecy::SecretString::from(n.webhook.url.clone()));
+    config.webhook.secret = secret(&n.webhook.secret);
+    config.jira.url = n.jira.url.clone();
+    config.jira.project = n.jira.project.clone();
+    config.jira.email = n.jira.email.clone();
+    config.jira.api_token = secret(&n.jira.api_token);
+    config.jira.issue_type = n.jira.issue_type.clone();
+    config.fill_from_env(|name| std::env::var(name).ok());
+    tracefix_notify::notifiers_from_settings(&config, redactor(settings)?, n.templates.as_deref())
+        .context("[notify]")
+}
+
+/// The group as a notification of `kind`.
+pub fn notification(
+    kind: NotificationKind,
+    group: &ErrorGroup,
+    settings: &Settings,
+    trace: Option<&str>,
+) -> Notification {
+    let location = group
+        .frames
+        .as_array()
+        .and_then(|frames| frames.iter().rev().find(|f| f["in_app"] == true))
+        .map(|f| {
+            format!(
+                " in {} {}",
+                f["path"].as_str().unwrap_or(""),
+                f["function"].as_str().unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+    let time = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    let public = settings.forge.public_url.trim_end_matches('/');
+    Notification {
+        kind,
+        group_id: group.id.to_string(),
+        fingerprint: group.fingerprint.clone(),
+        title: format!(
+            "{}: {}{location}",
+            group.exception_type, group.exception_message
+        ),
+        exception_type: group.exception_type.clone(),
+        message: group.exception_message.clone(),
+        count: u64::try_from(group.count).unwrap_or(0),
+        first_seen: time(group.first_seen),
+        last_seen: time(group.last_seen),
+        status: group.status.to_string(),
+        pull_request_url: None,
+        reason: None,
+        group_url: (!public.is_empty()).then(|| format!("{public}/groups/{}", group.id)),
+        trace: trace.map(str::to_string),
+        language: Some(group.language.clone()),
+    }
+}
+
+/// Sends `n` to every channel; failures are logged.
+pub async fn send(notifiers: &[Arc<dyn Notifier>], n: &Notification) {
+    if notifiers.is_empty() {
+        return;
+    }
+    for (channel, result) in tracefix_notify::notify_all(notifiers, n).await {
+        match result {
+            Ok(_) => {
+                tracing::info!(channel, kind = n.kind.as_str(), group = %n.group_id, "notified")
+            }
+            Err(e) => {
+                tracing::warn!(channel, kind = n.kind.as_str(), group = %n.group_id, error = %e, "notification failed")
+            }
+        }
+    }
+}
