@@ -762,7 +762,10 @@ fn run_until<T>(dir: &Path, poll: &[&str], what: &str, done: impl Fn(&str) -> Op
 
 /// Records every request (head and JSON body) and answers 200 `{}`: a
 /// notification webhook receiver.
-fn fake_receiver() -> (u16, Arc<Mutex<Vec<(String, Value)>>>) {
+/// Each request's head and JSON body.
+type Received = Arc<Mutex<Vec<(String, Value)>>>;
+
+fn fake_receiver() -> (u16, Received) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
