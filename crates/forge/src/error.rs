@@ -24,12 +24,15 @@ pub enum ForgeError {
     /// Retryable failures (5xx, connection errors, short rate limits) kept
     /// coming until `max_retries` ran out.
     #[error("gave up after {attempts} attempts: {last}")]
-    RetriesExhausted { attempts: u32, last: Box<ForgeError> },
+    RetriesExhausted {
+        attempts: u32,
+        last: Box<ForgeError>,
+    },
     /// Connection refused or reset, DNS, TLS, timeouts.
     #[error("transport error: {0}")]
     Transport(String),
     /// A success body that is not the JSON the forge documents.
-    #[error("could not decode the response: {0}")]
+    #[error("could not decode: {0}")]
     Decode(String),
     /// Credentials could not be built or exchanged (bad App private key,
     /// installation not found, token refused).
@@ -123,9 +126,11 @@ mod tests {
         assert!(wrapped.is_retryable());
         assert_eq!(wrapped.reset_at(), Some(reset));
         assert!(wrapped.wait_hint().unwrap() > Duration::from_secs(100));
-        assert!(wrapped.to_string().starts_with(
-            "gave up after 4 attempts: rate limited for another 1"
-        ));
+        assert!(
+            wrapped
+                .to_string()
+                .starts_with("gave up after 4 attempts: rate limited for another 1")
+        );
 
         let validation = ForgeError::Http {
             status: 422,

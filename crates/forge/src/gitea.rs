@@ -91,7 +91,11 @@ impl From<Pull> for PullRequest {
             number: pull.number,
             url: pull.html_url,
             state,
-            merge_commit: if pull.merged { pull.merge_commit_sha } else { None },
+            merge_commit: if pull.merged {
+                pull.merge_commit_sha
+            } else {
+                None
+            },
             draft: pull
                 .draft
                 .unwrap_or_else(|| has_draft_prefix(&pull.title, DRAFT_PREFIXES)),
@@ -203,14 +207,22 @@ impl GiteaForge {
     /// Title and body through PATCH (the draft prefix re-applied as it
     /// was); labels through the issue endpoint, which adds rather than
     /// replaces.
-    async fn update(&self, existing: &PullRequest, req: &PullRequestRequest) -> Result<PullRequest, ForgeError> {
+    async fn update(
+        &self,
+        existing: &PullRequest,
+        req: &PullRequestRequest,
+    ) -> Result<PullRequest, ForgeError> {
         let number = existing.number.to_string();
         let body = json!({
             "title": draft_title(&req.title, existing.draft, DRAFT_PREFIX, DRAFT_PREFIXES),
             "body": req.body,
         });
         let pull: Pull = self
-            .call(Method::PATCH, self.repo_endpoint(&["pulls", &number]), Some(&body))
+            .call(
+                Method::PATCH,
+                self.repo_endpoint(&["pulls", &number]),
+                Some(&body),
+            )
             .await?;
         let labels = self.label_ids(&req.labels).await?;
         if !labels.is_empty() {
@@ -234,7 +246,9 @@ impl Forge for GiteaForge {
     }
 
     async fn default_branch(&self) -> Result<String, ForgeError> {
-        let repo: Repository = self.call(Method::GET, self.repo_endpoint(&[]), None).await?;
+        let repo: Repository = self
+            .call(Method::GET, self.repo_endpoint(&[]), None)
+            .await?;
         Ok(repo.default_branch)
     }
 
@@ -291,7 +305,11 @@ impl Forge for GiteaForge {
 
     async fn get(&self, number: u64) -> Result<PullRequest, ForgeError> {
         let pull: Pull = self
-            .call(Method::GET, self.repo_endpoint(&["pulls", &number.to_string()]), None)
+            .call(
+                Method::GET,
+                self.repo_endpoint(&["pulls", &number.to_string()]),
+                None,
+            )
             .await?;
         Ok(pull.into())
     }
@@ -317,8 +335,14 @@ mod tests {
         let open = pull(json!({}));
         assert_eq!((open.state, open.draft), (PrState::Open, true));
         let merged = pull(json!({"state": "closed", "merged": true, "merge_commit_sha": "m"}));
-        assert_eq!((merged.state, merged.merge_commit.as_deref()), (PrState::Merged, Some("m")));
+        assert_eq!(
+            (merged.state, merged.merge_commit.as_deref()),
+            (PrState::Merged, Some("m"))
+        );
         let closed = pull(json!({"state": "closed", "merge_commit_sha": "stale", "draft": false}));
-        assert_eq!((closed.state, closed.merge_commit, closed.draft), (PrState::Closed, None, false));
+        assert_eq!(
+            (closed.state, closed.merge_commit, closed.draft),
+            (PrState::Closed, None, false)
+        );
     }
 }

@@ -93,7 +93,10 @@ impl GithubForge {
     pub fn new(settings: &ForgeSettings) -> Result<Self, ForgeError> {
         let (owner, name) = settings.owner_and_name()?;
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
         headers.insert(
             HeaderName::from_static("x-github-api-version"),
             HeaderValue::from_static(API_VERSION),
@@ -140,7 +143,9 @@ impl GithubForge {
     ) -> Result<RawResponse, ForgeError> {
         match &self.auth {
             GithubAuth::Token(credential) => {
-                self.transport.execute(method, url, Some(credential), body).await
+                self.transport
+                    .execute(method, url, Some(credential), body)
+                    .await
             }
             GithubAuth::App(app) => {
                 let credential = app
@@ -156,7 +161,9 @@ impl GithubForge {
                         let credential = app
                             .installation_token(&self.transport, &self.owner, &self.name)
                             .await?;
-                        self.transport.execute(method, url, Some(&credential), body).await
+                        self.transport
+                            .execute(method, url, Some(&credential), body)
+                            .await
                     }
                     other => other,
                 }
@@ -187,11 +194,17 @@ impl GithubForge {
             "body": req.body,
             "draft": draft,
         });
-        let pull: Pull = self.call(Method::POST, self.repo_endpoint(&["pulls"]), Some(&body)).await?;
+        let pull: Pull = self
+            .call(Method::POST, self.repo_endpoint(&["pulls"]), Some(&body))
+            .await?;
         Ok(pull.into())
     }
 
-    async fn update(&self, number: u64, req: &PullRequestRequest) -> Result<PullRequest, ForgeError> {
+    async fn update(
+        &self,
+        number: u64,
+        req: &PullRequestRequest,
+    ) -> Result<PullRequest, ForgeError> {
         let body = json!({ "title": req.title, "body": req.body });
         let url = self.repo_endpoint(&["pulls", &number.to_string()]);
         let pull: Pull = self.call(Method::PATCH, url, Some(&body)).await?;
@@ -224,7 +237,10 @@ impl GithubForge {
 /// GitHub refuses drafts on plans without them with a 422 saying so.
 fn drafts_unsupported(err: &ForgeError) -> bool {
     match err {
-        ForgeError::Http { status: 422, message } => {
+        ForgeError::Http {
+            status: 422,
+            message,
+        } => {
             let message = message.to_ascii_lowercase();
             message.contains("draft")
                 && ["not supported", "not available", "not enabled"]
@@ -242,7 +258,9 @@ impl Forge for GithubForge {
     }
 
     async fn default_branch(&self) -> Result<String, ForgeError> {
-        let repo: Repository = self.call(Method::GET, self.repo_endpoint(&[]), None).await?;
+        let repo: Repository = self
+            .call(Method::GET, self.repo_endpoint(&[]), None)
+            .await?;
         Ok(repo.default_branch)
     }
 
@@ -302,7 +320,11 @@ impl Forge for GithubForge {
             .collect();
         ours.sort_by_key(|p| p.number);
         if ours.len() > 1 {
-            tracing::warn!(branch, count = ours.len(), "several open pull requests from one branch; using the oldest");
+            tracing::warn!(
+                branch,
+                count = ours.len(),
+                "several open pull requests from one branch; using the oldest"
+            );
         }
         Ok(ours.into_iter().next())
     }
@@ -337,14 +359,23 @@ mod tests {
         };
         let open = pull(base(json!({})));
         assert_eq!(open.state, PrState::Open);
-        assert_eq!(open.merge_commit, None, "test-merge commits are not merge commits");
+        assert_eq!(
+            open.merge_commit, None,
+            "test-merge commits are not merge commits"
+        );
         assert!(open.draft);
-        let merged = pull(base(json!({"state": "closed", "merged": true, "merge_commit_sha": "abc"})));
+        let merged = pull(base(
+            json!({"state": "closed", "merged": true, "merge_commit_sha": "abc"}),
+        ));
         assert_eq!(merged.state, PrState::Merged);
         assert_eq!(merged.merge_commit.as_deref(), Some("abc"));
-        let merged_in_list = pull(base(json!({"state": "closed", "merged_at": "2026-01-01T00:00:00Z"})));
+        let merged_in_list = pull(base(
+            json!({"state": "closed", "merged_at": "2026-01-01T00:00:00Z"}),
+        ));
         assert_eq!(merged_in_list.state, PrState::Merged);
-        let closed = pull(base(json!({"state": "closed", "merged": false, "merged_at": null})));
+        let closed = pull(base(
+            json!({"state": "closed", "merged": false, "merged_at": null}),
+        ));
         assert_eq!(closed.state, PrState::Closed);
         assert_eq!(closed.merge_commit, None);
     }
@@ -359,8 +390,14 @@ mod tests {
             422,
             "Validation Failed: Draft pull requests are not supported in this repository."
         )));
-        assert!(!drafts_unsupported(&http(422, "Validation Failed: A pull request already exists for o:b.")));
-        assert!(!drafts_unsupported(&http(403, "Draft pull requests are not supported")));
+        assert!(!drafts_unsupported(&http(
+            422,
+            "Validation Failed: A pull request already exists for o:b."
+        )));
+        assert!(!drafts_unsupported(&http(
+            403,
+            "Draft pull requests are not supported"
+        )));
     }
 
     #[test]

@@ -32,8 +32,9 @@ struct Claims {
 /// `{iat: now - 60 s, exp: now + 9 min, iss: app_id}`.
 /// `private_key_pem` is the key GitHub issued (PKCS#1 or PKCS#8 PEM).
 pub fn app_jwt(app_id: u64, private_key_pem: &[u8], now: SystemTime) -> Result<String, ForgeError> {
-    let key = EncodingKey::from_rsa_pem(private_key_pem)
-        .map_err(|e| ForgeError::Config(format!("forge.app_private_key is not an RSA PEM key: {e}")))?;
+    let key = EncodingKey::from_rsa_pem(private_key_pem).map_err(|e| {
+        ForgeError::Config(format!("forge.app_private_key is not an RSA PEM key: {e}"))
+    })?;
     sign(app_id, &key, now)
 }
 
@@ -105,11 +106,14 @@ impl AppAuth {
         private_key: &SecretString,
         installation_id: Option<u64>,
     ) -> Result<Self, ForgeError> {
-        let key = EncodingKey::from_rsa_pem(private_key.expose_secret().as_bytes()).map_err(|e| {
-            ForgeError::Config(format!("forge.app_private_key is not an RSA PEM key: {e}"))
-        })?;
+        let key =
+            EncodingKey::from_rsa_pem(private_key.expose_secret().as_bytes()).map_err(|e| {
+                ForgeError::Config(format!("forge.app_private_key is not an RSA PEM key: {e}"))
+            })?;
         sign(app_id, &key, SystemTime::now()).map_err(|e| match e {
-            ForgeError::Auth(message) => ForgeError::Config(format!("forge.app_private_key: {message}")),
+            ForgeError::Auth(message) => {
+                ForgeError::Config(format!("forge.app_private_key: {message}"))
+            }
             other => other,
         })?;
         Ok(AppAuth {
@@ -146,7 +150,12 @@ impl AppAuth {
                 let installation: Installation = transport
                     .json(Method::GET, url, Some(&jwt), None)
                     .await
-                    .map_err(|e| auth_error(e, &format!("finding the App's installation on {owner}/{name}")))?;
+                    .map_err(|e| {
+                        auth_error(
+                            e,
+                            &format!("finding the App's installation on {owner}/{name}"),
+                        )
+                    })?;
                 state.installation_id = Some(installation.id);
                 installation.id
             }
@@ -160,7 +169,12 @@ impl AppAuth {
         let access: AccessToken = transport
             .json(Method::POST, url, Some(&jwt), Some(&serde_json::json!({})))
             .await
-            .map_err(|e| auth_error(e, &format!("exchanging a token for installation {installation_id}")))?;
+            .map_err(|e| {
+                auth_error(
+                    e,
+                    &format!("exchanging a token for installation {installation_id}"),
+                )
+            })?;
         let credential = Credential::bearer(&SecretString::from(access.token))?;
         // Without an expiry (not documented, but cheap to survive) the token
         // is used for a conservative ten minutes; GitHub's last an hour.
@@ -170,9 +184,7 @@ impl AppAuth {
             .map(parse_timestamp)
             .transpose()?
             .unwrap_or(now + Duration::from_secs(11 * 60));
-        let refresh_at = expires_at
-            .checked_sub(TOKEN_REFRESH_MARGIN)
-            .unwrap_or(now);
+        let refresh_at = expires_at.checked_sub(TOKEN_REFRESH_MARGIN).unwrap_or(now);
         state.token = Some(CachedToken {
             credential: credential.clone(),
             refresh_at,
@@ -198,9 +210,9 @@ fn parse_timestamp(raw: &str) -> Result<SystemTime, ForgeError> {
 /// they are so the caller can wait or reschedule.
 fn auth_error(err: ForgeError, doing: &str) -> ForgeError {
     match err {
-        ForgeError::Http { status, message } => {
-            ForgeError::Auth(format!("GitHub App: {doing} failed with HTTP {status}: {message}"))
-        }
+        ForgeError::Http { status, message } => ForgeError::Auth(format!(
+            "GitHub App: {doing} failed with HTTP {status}: {message}"
+        )),
         ForgeError::Decode(message) => ForgeError::Auth(format!("GitHub App: {doing}: {message}")),
         other => other,
     }
@@ -214,8 +226,14 @@ mod tests {
     fn bad_keys_are_configuration_errors() {
         let err = app_jwt(1, b"not a key", SystemTime::now()).unwrap_err();
         assert!(matches!(err, ForgeError::Config(_)), "{err}");
-        let err = AppAuth::new(1, &SecretString::from("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"), None)
-            .unwrap_err();
+        let err = AppAuth::new(
+            1,
+            &SecretString::from(
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+            ),
+            None,
+        )
+        .unwrap_err();
         assert!(matches!(err, ForgeError::Config(_)), "{err}");
         assert!(!err.to_string().contains("AAAA"));
     }

@@ -92,7 +92,8 @@ impl GitlabForge {
         let project = settings.repository.trim().trim_matches('/').to_owned();
         if project.is_empty() {
             return Err(ForgeError::Config(
-                "forge.repository must be the GitLab project path (group/name) or its numeric id".into(),
+                "forge.repository must be the GitLab project path (group/name) or its numeric id"
+                    .into(),
             ));
         }
         let token = settings.token.as_ref().ok_or_else(|| {
@@ -124,7 +125,11 @@ impl GitlabForge {
 
     /// Title, description and labels; the draft state stays as it is (the
     /// title prefix carries it, so it is re-applied to the new title).
-    async fn update(&self, existing: &PullRequest, req: &PullRequestRequest) -> Result<PullRequest, ForgeError> {
+    async fn update(
+        &self,
+        existing: &PullRequest,
+        req: &PullRequestRequest,
+    ) -> Result<PullRequest, ForgeError> {
         let mut body = json!({
             "title": draft_title(&req.title, existing.draft, DRAFT_PREFIX, DRAFT_PREFIXES),
             "description": req.body,
@@ -157,7 +162,9 @@ impl Forge for GitlabForge {
     }
 
     async fn default_branch(&self) -> Result<String, ForgeError> {
-        let project: Project = self.call(Method::GET, self.project_endpoint(&[]), None).await?;
+        let project: Project = self
+            .call(Method::GET, self.project_endpoint(&[]), None)
+            .await?;
         project.default_branch.ok_or_else(|| {
             ForgeError::Config(format!(
                 "the GitLab project {} has no default branch (empty repository?)",
@@ -187,7 +194,11 @@ impl Forge for GitlabForge {
             body["labels"] = json!(label_list(&req.labels));
         }
         let created: Result<MergeRequest, _> = self
-            .call(Method::POST, self.project_endpoint(&["merge_requests"]), Some(&body))
+            .call(
+                Method::POST,
+                self.project_endpoint(&["merge_requests"]),
+                Some(&body),
+            )
             .await;
         match created {
             Ok(mr) => Ok((mr.into(), true)),
@@ -209,7 +220,9 @@ impl Forge for GitlabForge {
         let mrs: Vec<MergeRequest> = self.call(Method::GET, url, None).await?;
         let mut ours: Vec<PullRequest> = mrs
             .into_iter()
-            .filter(|mr| mr.source_branch == branch && matches!(mr.state.as_str(), "opened" | "locked"))
+            .filter(|mr| {
+                mr.source_branch == branch && matches!(mr.state.as_str(), "opened" | "locked")
+            })
             // From this project, not a fork's branch of the same name.
             .filter(|mr| match (mr.project_id, mr.source_project_id) {
                 (Some(target), Some(source)) => target == source,
@@ -252,7 +265,10 @@ mod tests {
         assert_eq!(open.merge_commit, None);
         assert_eq!(mr(json!({"state": "locked"})).state, PrState::Open);
         let merged = mr(json!({"state": "merged", "merge_commit_sha": "m1", "draft": false}));
-        assert_eq!((merged.state, merged.merge_commit.as_deref(), merged.draft), (PrState::Merged, Some("m1"), false));
+        assert_eq!(
+            (merged.state, merged.merge_commit.as_deref(), merged.draft),
+            (PrState::Merged, Some("m1"), false)
+        );
         let squashed = mr(json!({"state": "merged", "squash_commit_sha": "s1"}));
         assert_eq!(squashed.merge_commit.as_deref(), Some("s1"));
         let fast_forward = mr(json!({"state": "merged"}));

@@ -36,7 +36,9 @@ impl Credential {
     pub fn new(name: HeaderName, prefix: &str, secret: &SecretString) -> Result<Self, ForgeError> {
         let mut value = HeaderValue::from_str(&format!("{prefix}{}", secret.expose_secret()))
             .map_err(|_| {
-                ForgeError::Config("the token contains characters not allowed in an HTTP header".into())
+                ForgeError::Config(
+                    "the token contains characters not allowed in an HTTP header".into(),
+                )
             })?;
         value.set_sensitive(true);
         Ok(Credential {
@@ -119,7 +121,10 @@ impl Transport {
             .map_err(|e| ForgeError::Decode(e.to_string()))?;
         let mut retry = 0u32;
         loop {
-            let (err, wait) = match self.send_once(&method, &url, credential, body.as_deref()).await {
+            let (err, wait) = match self
+                .send_once(&method, &url, credential, body.as_deref())
+                .await
+            {
                 Ok(response) if response.status.is_success() => return Ok(response),
                 Ok(response) => {
                     let now = SystemTime::now();
@@ -129,7 +134,8 @@ impl Transport {
                         Failure::Permanent => return Err(ForgeError::Http { status, message }),
                         Failure::Transient => (ForgeError::Http { status, message }, None),
                         Failure::RateLimited { reset_at } => {
-                            let wait = reset_at.map(|at| at.duration_since(now).unwrap_or(Duration::ZERO));
+                            let wait =
+                                reset_at.map(|at| at.duration_since(now).unwrap_or(Duration::ZERO));
                             let err = ForgeError::RateLimited { reset_at, message };
                             if wait.is_some_and(|w| w > self.retry.rate_limit_max_wait) {
                                 // Too long to hold a worker: the job is rescheduled instead.
@@ -201,7 +207,11 @@ impl Transport {
         let status = response.status();
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(ForgeError::Decode(format!(
                     "{} response body larger than {MAX_BODY_BYTES} bytes",
@@ -347,7 +357,9 @@ pub(crate) fn scrub(text: &str, secret: Option<&SecretString>) -> String {
 pub(crate) fn decode<T: DeserializeOwned>(forge: &str, body: &[u8]) -> Result<T, ForgeError> {
     serde_json::from_slice(body).map_err(|e| {
         let preview: String = String::from_utf8_lossy(body).chars().take(200).collect();
-        ForgeError::Decode(format!("{forge} response is not the expected JSON ({e}): {preview}"))
+        ForgeError::Decode(format!(
+            "{forge} response is not the expected JSON ({e}): {preview}"
+        ))
     })
 }
 
@@ -374,7 +386,10 @@ mod tests {
             "Another open merge request already exists for this source branch: !7"
         );
         let gitlab_fields = br#"{"message":{"target_branch":["is invalid"]}}"#;
-        assert_eq!(forge_message(gitlab_fields).unwrap(), "target_branch is invalid");
+        assert_eq!(
+            forge_message(gitlab_fields).unwrap(),
+            "target_branch is invalid"
+        );
         assert_eq!(
             forge_message(br#"{"error":"insufficient_scope"}"#).unwrap(),
             "insufficient_scope"

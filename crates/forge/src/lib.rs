@@ -92,7 +92,11 @@ pub struct PullRequestRequest {
 
 impl PullRequestRequest {
     /// A draft against the default branch with the [`DEFAULT_LABEL`].
-    pub fn draft(branch: impl Into<String>, title: impl Into<String>, body: impl Into<String>) -> Self {
+    pub fn draft(
+        branch: impl Into<String>,
+        title: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Self {
         PullRequestRequest {
             branch: branch.into(),
             base: None,
@@ -243,7 +247,10 @@ mod tests {
                 merge_commit: Some("abc".into())
             }
         );
-        assert_eq!(pr(PrState::Closed, None).resolution(), Resolution::NeedsHuman);
+        assert_eq!(
+            pr(PrState::Closed, None).resolution(),
+            Resolution::NeedsHuman
+        );
     }
 
     #[test]
@@ -270,9 +277,18 @@ mod tests {
     #[test]
     fn draft_titles() {
         const GITLAB: &[&str] = &["Draft:", "[Draft]", "(Draft)", "WIP:", "[WIP]"];
-        assert_eq!(draft_title("Fix x", true, "Draft: ", GITLAB), "Draft: Fix x");
-        assert_eq!(draft_title("Draft: Fix x", true, "Draft: ", GITLAB), "Draft: Fix x");
-        assert_eq!(draft_title("[WIP] draft: Fix x", false, "Draft: ", GITLAB), "Fix x");
+        assert_eq!(
+            draft_title("Fix x", true, "Draft: ", GITLAB),
+            "Draft: Fix x"
+        );
+        assert_eq!(
+            draft_title("Draft: Fix x", true, "Draft: ", GITLAB),
+            "Draft: Fix x"
+        );
+        assert_eq!(
+            draft_title("[WIP] draft: Fix x", false, "Draft: ", GITLAB),
+            "Fix x"
+        );
         assert!(has_draft_prefix("  draft: x", GITLAB));
         assert!(!has_draft_prefix("Drafting x", GITLAB));
     }

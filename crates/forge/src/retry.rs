@@ -111,7 +111,9 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<
     let value = headers.get("retry-after")?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs.min(WAIT_CEILING.as_secs_f64())));
+            return Some(Duration::from_secs_f64(
+                secs.min(WAIT_CEILING.as_secs_f64()),
+            ));
         }
         return None;
     }
@@ -196,7 +198,10 @@ mod tests {
     #[test]
     fn gitlab_limits_and_plain_statuses() {
         let now = at(1_700_000_000);
-        let gitlab = headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "1700000005")]);
+        let gitlab = headers(&[
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", "1700000005"),
+        ]);
         assert_eq!(
             classify(StatusCode::TOO_MANY_REQUESTS, &gitlab, now),
             Failure::RateLimited {

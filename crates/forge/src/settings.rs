@@ -173,9 +173,7 @@ impl ForgeSettings {
     pub(crate) fn owner_and_name(&self) -> Result<(String, String), ForgeError> {
         let repo = self.repository.trim().trim_matches('/');
         match repo.split_once('/') {
-            Some((owner, name))
-                if !owner.is_empty() && !name.is_empty() && !name.contains('/') =>
-            {
+            Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
                 Ok((owner.to_owned(), name.to_owned()))
             }
             _ => Err(ForgeError::Config(format!(
@@ -244,7 +242,12 @@ mod tests {
             "https://ghe.example.com/api/v3"
         );
         s.api_url = Some("https://user:pw@ghe.example.com/api/v3".into());
-        assert!(s.api_root().unwrap_err().to_string().contains("credentials"));
+        assert!(
+            s.api_root()
+                .unwrap_err()
+                .to_string()
+                .contains("credentials")
+        );
         s.api_url = Some("ftp://x".into());
         assert!(s.api_root().is_err());
         let gitea = ForgeSettings::new(ForgeKind::Gitea, "o/r");

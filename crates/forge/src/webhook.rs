@@ -120,9 +120,8 @@ pub fn parse_github_webhook(event: &str, body: &[u8]) -> Result<Option<WebhookEv
     if event.trim() != "pull_request" {
         return Ok(None);
     }
-    let payload: PullRequestPayload = serde_json::from_slice(body).map_err(|e| {
-        ForgeError::Decode(format!("pull_request webhook payload: {e}"))
-    })?;
+    let payload: PullRequestPayload = serde_json::from_slice(body)
+        .map_err(|e| ForgeError::Decode(format!("pull_request webhook payload: {e}")))?;
     let state = match payload.action.as_str() {
         "closed" if payload.pull_request.merged => PrState::Merged,
         "closed" => PrState::Closed,
@@ -158,7 +157,11 @@ mod tests {
         assert_eq!(github_signature(SECRET, body), header);
         assert_eq!(verify_github_signature(SECRET, body, Some(header)), Ok(()));
         assert_eq!(
-            verify_github_signature(SECRET, body, Some(&header.to_uppercase().replace("SHA256=", "sha256="))),
+            verify_github_signature(
+                SECRET,
+                body,
+                Some(&header.to_uppercase().replace("SHA256=", "sha256="))
+            ),
             Ok(()),
             "hex digits in either case"
         );
@@ -168,9 +171,22 @@ mod tests {
     fn refusals() {
         let body = b"{}";
         let good = github_signature(SECRET, body);
-        assert_eq!(verify_github_signature(SECRET, body, None), Err(SignatureError::Missing));
-        assert_eq!(verify_github_signature(b"", body, Some(&good)), Err(SignatureError::EmptySecret));
-        for malformed in ["", "sha1=abc", "sha256=", "sha256=zz", &good[..good.len() - 1], &format!("{good}00")] {
+        assert_eq!(
+            verify_github_signature(SECRET, body, None),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verify_github_signature(b"", body, Some(&good)),
+            Err(SignatureError::EmptySecret)
+        );
+        for malformed in [
+            "",
+            "sha1=abc",
+            "sha256=",
+            "sha256=zz",
+            &good[..good.len() - 1],
+            &format!("{good}00"),
+        ] {
             assert_eq!(
                 verify_github_signature(SECRET, body, Some(malformed)),
                 Err(SignatureError::Malformed),
@@ -214,19 +230,30 @@ mod tests {
         );
         assert_eq!(
             merged.resolution(),
-            Resolution::Resolved { merge_commit: Some("m12".into()) }
+            Resolution::Resolved {
+                merge_commit: Some("m12".into())
+            }
         );
         let closed = parse_github_webhook("pull_request", payload("closed", false).as_bytes())
             .unwrap()
             .unwrap();
-        assert_eq!((closed.state, closed.merge_commit.as_deref()), (PrState::Closed, None));
+        assert_eq!(
+            (closed.state, closed.merge_commit.as_deref()),
+            (PrState::Closed, None)
+        );
         assert_eq!(closed.resolution(), Resolution::NeedsHuman);
         let reopened = parse_github_webhook("pull_request", payload("reopened", false).as_bytes())
             .unwrap()
             .unwrap();
         assert_eq!(reopened.state, PrState::Open);
-        assert_eq!(parse_github_webhook("pull_request", payload("labeled", false).as_bytes()).unwrap(), None);
-        assert_eq!(parse_github_webhook("ping", b"{\"zen\":\"x\"}").unwrap(), None);
+        assert_eq!(
+            parse_github_webhook("pull_request", payload("labeled", false).as_bytes()).unwrap(),
+            None
+        );
+        assert_eq!(
+            parse_github_webhook("ping", b"{\"zen\":\"x\"}").unwrap(),
+            None
+        );
         assert!(matches!(
             parse_github_webhook("pull_request", b"not json"),
             Err(ForgeError::Decode(_))

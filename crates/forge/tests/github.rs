@@ -15,10 +15,12 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use support::{Fault, FaultMode, HeaderSpec, Script, json_response, query_value, segments, serve, with_faults};
+use support::{
+    Fault, FaultMode, HeaderSpec, Script, json_response, query_value, segments, serve, with_faults,
+};
 use tracefix_forge::{
-    Forge, ForgeError, ForgeKind, ForgeSettings, GithubForge, PrState, PullRequestRequest, Resolution,
-    app_jwt, forge_from_settings,
+    Forge, ForgeError, ForgeKind, ForgeSettings, GithubForge, PrState, PullRequestRequest,
+    Resolution, app_jwt, forge_from_settings,
 };
 
 const OWNER: &str = "acme";
@@ -161,7 +163,10 @@ fn pull_json(base_url: &str, pull: &FakePull) -> Value {
 }
 
 fn message(status: u16, message: &str) -> Response {
-    json_response(status, json!({"message": message, "documentation_url": "https://docs.github.com/rest"}))
+    json_response(
+        status,
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest"}),
+    )
 }
 
 fn validation_failed(detail: &str) -> Response {
@@ -174,41 +179,63 @@ fn validation_failed(detail: &str) -> Response {
 
 /// Verifies an App JWT as GitHub would: RS256 under the App's public key,
 /// unexpired, issued by the App, valid for at most ten minutes.
-fn verify_app_jwt(headers: &HeaderMap) -> Result<(), Response> {
+/// Refusals are GitHub's 401 messages.
+fn verify_app_jwt(headers: &HeaderMap) -> Result<(), String> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| message(401, "A JSON web token could not be decoded"))?;
+        .ok_or_else(|| "A JSON web token could not be decoded".to_owned())?;
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC_KEY.as_bytes()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_issuer(&[APP_ID.to_string()]);
     validation.set_required_spec_claims(&["exp", "iat", "iss"]);
     let data = jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .map_err(|e| message(401, &format!("'Issuer' claim or signature invalid: {e}")))?;
+        .map_err(|e| format!("'Issuer' claim or signature invalid: {e}"))?;
     let iat = data.claims["iat"].as_u64().unwrap();
     let exp = data.claims["exp"].as_u64().unwrap();
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     if exp - iat > 600 || iat > now {
-        return Err(message(401, "'Expiration time' claim ('exp') is too far in the future"));
+        return Err("'Expiration time' claim ('exp') is too far in the future".to_owned());
     }
     Ok(())
 }
 
-async fn handle(State(fake): State<Fake>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let script = fake.script.clone();
-    with_faults(&script, &method, &uri, &headers, &body, || route(&fake, &method, &uri, &headers, &body)).await
+    with_faults(&script, &method, &uri, &headers, &body, || {
+        route(&fake, &method, &uri, &headers, &body)
+    })
+    .await
 }
 
 fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
     // GitHub refuses requests without a User-Agent.
     if headers.get("user-agent").is_none() {
-        return message(403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header");
+        return message(
+            403,
+            "Request forbidden by administrative rules. Please make sure your request has a User-Agent header",
+        );
     }
     if headers.get("accept").and_then(|v| v.to_str().ok()) != Some("application/vnd.github+json")
-        || headers.get("x-github-api-version").and_then(|v| v.to_str().ok()) != Some("2022-11-28")
+        || headers
+            .get("x-github-api-version")
+            .and_then(|v| v.to_str().ok())
+            != Some("2022-11-28")
     {
-        return message(400, "expected the GitHub media type and API version headers");
+        return message(
+            400,
+            "expected the GitHub media type and API version headers",
+        );
     }
     let segs = segments(uri.path());
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -224,12 +251,12 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
         ("GET", ["repos", OWNER, REPO, "installation"]) => {
             return match verify_app_jwt(headers) {
                 Ok(()) => json_response(200, json!({"id": INSTALLATION, "app_id": APP_ID})),
-                Err(refusal) => refusal,
+                Err(refusal) => message(401, &refusal),
             };
         }
         ("POST", ["app", "installations", id, "access_tokens"]) => {
             if let Err(refusal) = verify_app_jwt(headers) {
-                return refusal;
+                return message(401, &refusal);
             }
             if *id != INSTALLATION.to_string() {
                 return message(404, "Not Found");
@@ -237,7 +264,10 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
             let token = format!("ghs_installation{}", state.issued_tokens.len() + 1);
             state.issued_tokens.push(token.clone());
             let expires = jiff::Timestamp::try_from(SystemTime::now() + state.token_ttl).unwrap();
-            return json_response(201, json!({"token": token, "expires_at": expires.to_string(), "permissions": {"pull_requests": "write"}}));
+            return json_response(
+                201,
+                json!({"token": token, "expires_at": expires.to_string(), "permissions": {"pull_requests": "write"}}),
+            );
         }
         _ => {}
     }
@@ -248,7 +278,8 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     let valid = presented == TOKEN
-        || (state.issued_tokens.iter().any(|t| t == presented) && !state.revoked.contains(presented));
+        || (state.issued_tokens.iter().any(|t| t == presented)
+            && !state.revoked.contains(presented));
     if !valid {
         return message(401, "Bad credentials");
     }
@@ -266,7 +297,9 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
                 .iter()
                 .filter(|p| !want_open || p.open)
                 .filter(|p| match &head {
-                    Some(h) => *h == format!("{}:{}", p.head_repo.split('/').next().unwrap(), p.head),
+                    Some(h) => {
+                        *h == format!("{}:{}", p.head_repo.split('/').next().unwrap(), p.head)
+                    }
                     None => true,
                 })
                 .map(|p| {
@@ -282,11 +315,19 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
             let head = json_body["head"].as_str().unwrap_or_default().to_owned();
             let base = json_body["base"].as_str().unwrap_or_default().to_owned();
             let draft = json_body["draft"].as_bool().unwrap_or(false);
-            if state.pulls.iter().any(|p| p.open && p.head == head && p.base == base && p.head_repo == "acme/shop") {
-                return validation_failed(&format!("A pull request already exists for acme:{head}."));
+            if state
+                .pulls
+                .iter()
+                .any(|p| p.open && p.head == head && p.base == base && p.head_repo == "acme/shop")
+            {
+                return validation_failed(&format!(
+                    "A pull request already exists for acme:{head}."
+                ));
             }
             if draft && !state.drafts_supported {
-                return validation_failed("Draft pull requests are not supported in this repository.");
+                return validation_failed(
+                    "Draft pull requests are not supported in this repository.",
+                );
             }
             let number = state.pulls.len() as u64 + 1;
             let pull = FakePull {
@@ -318,10 +359,12 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
             let pull = pull.clone();
             json_response(200, pull_json(&base_url, &pull))
         }
-        ("GET", ["repos", OWNER, REPO, "pulls", n]) => match state.pulls.iter().find(|p| p.number.to_string() == *n) {
-            Some(pull) => json_response(200, pull_json(&base_url, pull)),
-            None => message(404, "Not Found"),
-        },
+        ("GET", ["repos", OWNER, REPO, "pulls", n]) => {
+            match state.pulls.iter().find(|p| p.number.to_string() == *n) {
+                Some(pull) => json_response(200, pull_json(&base_url, pull)),
+                None => message(404, "Not Found"),
+            }
+        }
         ("POST", ["repos", OWNER, REPO, "issues", n, "labels"]) => {
             let Some(pull) = state.pulls.iter_mut().find(|p| p.number.to_string() == *n) else {
                 return message(404, "Not Found");
@@ -329,7 +372,15 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
             for label in json_body["labels"].as_array().into_iter().flatten() {
                 pull.labels.insert(label.as_str().unwrap().to_owned());
             }
-            json_response(200, json!(pull.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>()))
+            json_response(
+                200,
+                json!(
+                    pull.labels
+                        .iter()
+                        .map(|l| json!({"name": l}))
+                        .collect::<Vec<_>>()
+                ),
+            )
         }
         _ => message(404, "Not Found"),
     }
@@ -366,7 +417,10 @@ async fn first_pull_request_is_a_labelled_draft_against_the_default_branch() {
 
     let requests = fake.requests();
     for r in &requests {
-        assert_eq!(r.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
         assert!(r.header("user-agent").unwrap().starts_with("tracefix/"));
     }
     let log: Vec<String> = requests.iter().map(|r| r.describe()).collect();
@@ -390,7 +444,10 @@ async fn an_open_pull_request_from_the_branch_is_updated_not_duplicated() {
     let pull = &fake.pulls()[1];
     assert_eq!(pull.title, "Fix ZeroDivisionError in cart.total");
     assert_eq!(pull.body, "tracefix found this error 12 times.");
-    assert_eq!(pull.labels, BTreeSet::from(["human".to_owned(), "tracefix".to_owned()]));
+    assert_eq!(
+        pull.labels,
+        BTreeSet::from(["human".to_owned(), "tracefix".to_owned()])
+    );
     let patch = fake
         .requests()
         .into_iter()
@@ -418,10 +475,15 @@ async fn calling_twice_leaves_one_pull_request() {
 async fn rate_limit_403_waits_for_the_reset() {
     let fake = Fake::start().await;
     fake.fault(
-        Fault::new(Method::GET, "/api/v3/repos/acme/shop/pulls", 403, json!({"message": "API rate limit exceeded for user ID 1."}))
-            .header("x-ratelimit-remaining", HeaderSpec::Fixed("0".into()))
-            .header("x-ratelimit-limit", HeaderSpec::Fixed("5000".into()))
-            .header("x-ratelimit-reset", HeaderSpec::EpochSecondsFromNow(1)),
+        Fault::new(
+            Method::GET,
+            "/api/v3/repos/acme/shop/pulls",
+            403,
+            json!({"message": "API rate limit exceeded for user ID 1."}),
+        )
+        .header("x-ratelimit-remaining", HeaderSpec::Fixed("0".into()))
+        .header("x-ratelimit-limit", HeaderSpec::Fixed("5000".into()))
+        .header("x-ratelimit-reset", HeaderSpec::EpochSecondsFromNow(1)),
     );
     let forge = fake.client();
     let started = Instant::now();
@@ -441,7 +503,10 @@ async fn rate_limit_403_waits_for_the_reset() {
     let first = lists[0].at.duration_since(SystemTime::UNIX_EPOCH).unwrap();
     let reset_second = first.as_secs() + u64::from(first.subsec_nanos() > 0) + 1;
     let retried_at = lists[1].at.duration_since(SystemTime::UNIX_EPOCH).unwrap();
-    assert!(retried_at.as_secs() >= reset_second, "retried at {retried_at:?}, reset at {reset_second}");
+    assert!(
+        retried_at.as_secs() >= reset_second,
+        "retried at {retried_at:?}, reset at {reset_second}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
@@ -449,9 +514,14 @@ async fn rate_limit_403_waits_for_the_reset() {
 async fn rate_limit_far_away_is_returned_with_its_reset() {
     let fake = Fake::start().await;
     fake.fault(
-        Fault::new(Method::GET, "/api/v3/repos/acme/shop/pulls", 403, json!({"message": "API rate limit exceeded for installation ID 77."}))
-            .header("x-ratelimit-remaining", HeaderSpec::Fixed("0".into()))
-            .header("x-ratelimit-reset", HeaderSpec::EpochSecondsFromNow(3600)),
+        Fault::new(
+            Method::GET,
+            "/api/v3/repos/acme/shop/pulls",
+            403,
+            json!({"message": "API rate limit exceeded for installation ID 77."}),
+        )
+        .header("x-ratelimit-remaining", HeaderSpec::Fixed("0".into()))
+        .header("x-ratelimit-reset", HeaderSpec::EpochSecondsFromNow(3600)),
     );
     let err = fake.client().open_or_update(&request()).await.unwrap_err();
     let ForgeError::RateLimited { reset_at, message } = &err else {
@@ -459,7 +529,10 @@ async fn rate_limit_far_away_is_returned_with_its_reset() {
     };
     assert_eq!(message, "API rate limit exceeded for installation ID 77.");
     let wait = reset_at.unwrap().duration_since(SystemTime::now()).unwrap();
-    assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3602), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3602),
+        "{wait:?}"
+    );
     assert!(err.is_retryable());
     assert_eq!(fake.requests().len(), 1, "not retried");
 }
@@ -468,8 +541,13 @@ async fn rate_limit_far_away_is_returned_with_its_reset() {
 async fn secondary_rate_limit_429_honours_retry_after() {
     let fake = Fake::start().await;
     fake.fault(
-        Fault::new(Method::POST, "/api/v3/repos/acme/shop/pulls", 429, json!({"message": "You have exceeded a secondary rate limit."}))
-            .header("retry-after", HeaderSpec::Fixed("1".into())),
+        Fault::new(
+            Method::POST,
+            "/api/v3/repos/acme/shop/pulls",
+            429,
+            json!({"message": "You have exceeded a secondary rate limit."}),
+        )
+        .header("retry-after", HeaderSpec::Fixed("1".into())),
     );
     let started = Instant::now();
     let (pr, created) = fake.client().open_or_update(&request()).await.unwrap();
@@ -483,9 +561,14 @@ async fn secondary_rate_limit_429_honours_retry_after() {
 async fn forbidden_without_rate_limit_headers_is_not_retried() {
     let fake = Fake::start().await;
     fake.fault(
-        Fault::new(Method::POST, "/api/v3/repos/acme/shop/pulls", 403, json!({"message": "Resource not accessible by personal access token"}))
-            .header("x-ratelimit-remaining", HeaderSpec::Fixed("4990".into()))
-            .header("x-ratelimit-reset", HeaderSpec::EpochSecondsFromNow(600)),
+        Fault::new(
+            Method::POST,
+            "/api/v3/repos/acme/shop/pulls",
+            403,
+            json!({"message": "Resource not accessible by personal access token"}),
+        )
+        .header("x-ratelimit-remaining", HeaderSpec::Fixed("4990".into()))
+        .header("x-ratelimit-reset", HeaderSpec::EpochSecondsFromNow(600)),
     );
     let err = fake.client().open_or_update(&request()).await.unwrap_err();
     assert!(
@@ -515,7 +598,11 @@ async fn validation_failures_carry_githubs_message() {
         err.to_string(),
         "HTTP 422: Validation Failed: A pull request already exists for acme:tracefix/g-1."
     );
-    assert_eq!(fake.count(Method::POST, "/api/v3/repos/acme/shop/pulls"), 1, "422 is not retried");
+    assert_eq!(
+        fake.count(Method::POST, "/api/v3/repos/acme/shop/pulls"),
+        1,
+        "422 is not retried"
+    );
 
     fake.fault(Fault::new(
         Method::POST,
@@ -534,7 +621,15 @@ async fn validation_failures_carry_githubs_message() {
 #[tokio::test]
 async fn server_errors_are_retried_until_success() {
     let fake = Fake::start().await;
-    fake.fault(Fault::new(Method::GET, "/api/v3/repos/acme/shop", 503, json!({"message": "Service Unavailable"})).times(2));
+    fake.fault(
+        Fault::new(
+            Method::GET,
+            "/api/v3/repos/acme/shop",
+            503,
+            json!({"message": "Service Unavailable"}),
+        )
+        .times(2),
+    );
     let (pr, created) = fake.client().open_or_update(&request()).await.unwrap();
     assert!(created && pr.base_branch == "main");
     assert_eq!(fake.count(Method::GET, "/api/v3/repos/acme/shop"), 3);
@@ -543,13 +638,24 @@ async fn server_errors_are_retried_until_success() {
 #[tokio::test]
 async fn server_errors_beyond_the_retries_are_reported() {
     let fake = Fake::start().await;
-    fake.fault(Fault::new(Method::GET, "/api/v3/repos/acme/shop/pulls/1", 502, json!({"message": "Server Error"})).times(10));
+    fake.fault(
+        Fault::new(
+            Method::GET,
+            "/api/v3/repos/acme/shop/pulls/1",
+            502,
+            json!({"message": "Server Error"}),
+        )
+        .times(10),
+    );
     let err = fake.client().get(1).await.unwrap_err();
     assert!(
         matches!(&err, ForgeError::RetriesExhausted { attempts: 4, last } if last.status() == Some(502)),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), "gave up after 4 attempts: HTTP 502: Server Error");
+    assert_eq!(
+        err.to_string(),
+        "gave up after 4 attempts: HTTP 502: Server Error"
+    );
 }
 
 #[tokio::test]
@@ -558,14 +664,22 @@ async fn created_but_the_answer_was_lost_still_one_pull_request() {
     // The create goes through but a proxy answers 502: the retried POST is
     // refused as a duplicate, and the existing pull request is adopted.
     fake.fault(
-        Fault::new(Method::POST, "/api/v3/repos/acme/shop/pulls", 502, json!({"message": "Bad Gateway"}))
-            .mode(FaultMode::After),
+        Fault::new(
+            Method::POST,
+            "/api/v3/repos/acme/shop/pulls",
+            502,
+            json!({"message": "Bad Gateway"}),
+        )
+        .mode(FaultMode::After),
     );
     let (pr, created) = fake.client().open_or_update(&request()).await.unwrap();
     assert!(!created, "the acknowledged call is the one that found it");
     assert_eq!(pr.number, 1);
     assert_eq!(fake.pulls().len(), 1);
-    assert_eq!(fake.pulls()[0].labels, BTreeSet::from(["tracefix".to_owned()]));
+    assert_eq!(
+        fake.pulls()[0].labels,
+        BTreeSet::from(["tracefix".to_owned()])
+    );
 }
 
 #[tokio::test]
@@ -573,8 +687,13 @@ async fn crash_between_push_and_pull_request_then_retry_leaves_one() {
     let fake = Fake::start().await;
     // The worker dies while the create is in flight (the forge created it).
     fake.fault(
-        Fault::new(Method::POST, "/api/v3/repos/acme/shop/pulls", 502, json!({}))
-            .mode(FaultMode::AfterThenHang),
+        Fault::new(
+            Method::POST,
+            "/api/v3/repos/acme/shop/pulls",
+            502,
+            json!({}),
+        )
+        .mode(FaultMode::AfterThenHang),
     );
     let crashed = tokio::spawn({
         let forge = fake.client();
@@ -637,7 +756,10 @@ async fn explicit_base_skips_the_default_branch_lookup() {
     assert_eq!(pr.base_branch, "release-2.x");
     assert!(!pr.draft);
     assert_eq!(fake.count(Method::GET, "/api/v3/repos/acme/shop"), 0);
-    assert_eq!(fake.pulls()[0].labels, BTreeSet::from(["bug".to_owned(), "tracefix".to_owned()]));
+    assert_eq!(
+        fake.pulls()[0].labels,
+        BTreeSet::from(["bug".to_owned(), "tracefix".to_owned()])
+    );
 }
 
 #[tokio::test]
@@ -654,17 +776,25 @@ async fn merged_and_closed_pull_requests_when_polled() {
     assert_eq!(pr.state, PrState::Merged);
     assert_eq!(
         pr.resolution(),
-        Resolution::Resolved { merge_commit: Some("9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6".into()) }
+        Resolution::Resolved {
+            merge_commit: Some("9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6".into())
+        }
     );
     let pr = forge.get(closed).await.unwrap();
     assert_eq!((pr.state, pr.merge_commit.clone()), (PrState::Closed, None));
     assert_eq!(pr.resolution(), Resolution::NeedsHuman);
     let pr = forge.get(open).await.unwrap();
-    assert_eq!((pr.state, pr.merge_commit.clone(), pr.resolution()), (PrState::Open, None, Resolution::Pending));
+    assert_eq!(
+        (pr.state, pr.merge_commit.clone(), pr.resolution()),
+        (PrState::Open, None, Resolution::Pending)
+    );
     // A closed pull request is not "open from the branch": a new one is opened.
     assert_eq!(forge.find_open("tracefix/g-2").await.unwrap(), None);
     let err = forge.get(99).await.unwrap_err();
-    assert!(matches!(&err, ForgeError::Http { status: 404, message } if message == "Not Found"), "{err:?}");
+    assert!(
+        matches!(&err, ForgeError::Http { status: 404, message } if message == "Not Found"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -697,8 +827,14 @@ async fn github_app_exchanges_a_jwt_once_and_caches_the_installation_token() {
     assert!(created);
     assert_eq!(forge.get(pr.number).await.unwrap().state, PrState::Open);
 
-    assert_eq!(fake.count(Method::GET, "/api/v3/repos/acme/shop/installation"), 1);
-    assert_eq!(fake.count(Method::POST, "/api/v3/app/installations/77/access_tokens"), 1);
+    assert_eq!(
+        fake.count(Method::GET, "/api/v3/repos/acme/shop/installation"),
+        1
+    );
+    assert_eq!(
+        fake.count(Method::POST, "/api/v3/app/installations/77/access_tokens"),
+        1
+    );
     let api_calls: Vec<_> = fake
         .requests()
         .into_iter()
@@ -706,7 +842,12 @@ async fn github_app_exchanges_a_jwt_once_and_caches_the_installation_token() {
         .collect();
     assert!(api_calls.len() >= 5);
     for call in api_calls {
-        assert_eq!(call.header("authorization"), Some("Bearer ghs_installation1"), "{}", call.target);
+        assert_eq!(
+            call.header("authorization"),
+            Some("Bearer ghs_installation1"),
+            "{}",
+            call.target
+        );
     }
 }
 
@@ -721,16 +862,33 @@ async fn github_app_tokens_near_expiry_or_revoked_are_replaced() {
     let forge = GithubForge::new(&settings).unwrap();
     forge.default_branch().await.unwrap();
     forge.default_branch().await.unwrap();
-    assert_eq!(fake.count(Method::POST, "/api/v3/app/installations/77/access_tokens"), 2);
-    assert_eq!(fake.count(Method::GET, "/api/v3/repos/acme/shop/installation"), 0, "configured id used");
+    assert_eq!(
+        fake.count(Method::POST, "/api/v3/app/installations/77/access_tokens"),
+        2
+    );
+    assert_eq!(
+        fake.count(Method::GET, "/api/v3/repos/acme/shop/installation"),
+        0,
+        "configured id used"
+    );
 
     // A long-lived token revoked behind our back: a 401, a new token, success.
     fake.state.lock().unwrap().token_ttl = Duration::from_secs(3600);
     forge.default_branch().await.unwrap();
-    let current = fake.state.lock().unwrap().issued_tokens.last().unwrap().clone();
+    let current = fake
+        .state
+        .lock()
+        .unwrap()
+        .issued_tokens
+        .last()
+        .unwrap()
+        .clone();
     fake.state.lock().unwrap().revoked.insert(current);
     assert_eq!(forge.default_branch().await.unwrap(), "main");
-    assert_eq!(fake.count(Method::POST, "/api/v3/app/installations/77/access_tokens"), 4);
+    assert_eq!(
+        fake.count(Method::POST, "/api/v3/app/installations/77/access_tokens"),
+        4
+    );
 }
 
 #[tokio::test]
@@ -741,8 +899,13 @@ async fn github_app_jwt_verifies_with_the_public_key() {
         let decoding = jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC_KEY.as_bytes()).unwrap();
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.set_issuer(&["4242"]);
-        let claims = jsonwebtoken::decode::<Value>(&jwt, &decoding, &validation).unwrap().claims;
-        let secs = now.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+        let claims = jsonwebtoken::decode::<Value>(&jwt, &decoding, &validation)
+            .unwrap()
+            .claims;
+        let secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         assert_eq!(claims["iat"].as_u64(), Some(secs - 60));
         assert_eq!(claims["exp"].as_u64(), Some(secs + 540));
         let header = jsonwebtoken::decode_header(&jwt).unwrap();
@@ -753,7 +916,12 @@ async fn github_app_jwt_verifies_with_the_public_key() {
 #[tokio::test]
 async fn github_app_not_installed_is_an_auth_error() {
     let fake = Fake::start().await;
-    fake.fault(Fault::new(Method::GET, "/api/v3/repos/acme/shop/installation", 404, json!({"message": "Not Found"})));
+    fake.fault(Fault::new(
+        Method::GET,
+        "/api/v3/repos/acme/shop/installation",
+        404,
+        json!({"message": "Not Found"}),
+    ));
     let forge = GithubForge::new(&app_settings(&fake)).unwrap();
     let err = forge.default_branch().await.unwrap_err();
     assert_eq!(

@@ -12,10 +12,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
-use support::{Fault, FaultMode, HeaderSpec, Script, json_response, query_value, serve, with_faults};
+use support::{
+    Fault, FaultMode, HeaderSpec, Script, json_response, query_value, serve, with_faults,
+};
 use tracefix_forge::{
-    Forge, ForgeError, ForgeKind, ForgeSettings, GitlabForge, PrState, PullRequestRequest, Resolution,
-    forge_from_settings,
+    Forge, ForgeError, ForgeKind, ForgeSettings, GitlabForge, PrState, PullRequestRequest,
+    Resolution, forge_from_settings,
 };
 
 const TOKEN: &str = "glpat-faketoken12345";
@@ -59,7 +61,12 @@ impl Fake {
     }
 
     fn settings(&self) -> ForgeSettings {
-        support::settings(ForgeKind::Gitlab, "acme/backend/shop", self.url.clone(), TOKEN)
+        support::settings(
+            ForgeKind::Gitlab,
+            "acme/backend/shop",
+            self.url.clone(),
+            TOKEN,
+        )
     }
 
     fn client(&self) -> GitlabForge {
@@ -118,9 +125,18 @@ fn labels_of(value: &Value) -> impl Iterator<Item = String> + '_ {
         .map(str::to_owned)
 }
 
-async fn handle(State(fake): State<Fake>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let script = fake.script.clone();
-    with_faults(&script, &method, &uri, &headers, &body, || route(&fake, &method, &uri, &headers, &body)).await
+    with_faults(&script, &method, &uri, &headers, &body, || {
+        route(&fake, &method, &uri, &headers, &body)
+    })
+    .await
 }
 
 fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
@@ -135,7 +151,10 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
     let mut mrs = fake.mrs.lock().unwrap();
     let rest: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     match (method.as_str(), rest.as_slice()) {
-        ("GET", []) => json_response(200, json!({"id": PROJECT_ID, "path_with_namespace": "acme/backend/shop", "default_branch": "develop"})),
+        ("GET", []) => json_response(
+            200,
+            json!({"id": PROJECT_ID, "path_with_namespace": "acme/backend/shop", "default_branch": "develop"}),
+        ),
         ("GET", ["merge_requests"]) => {
             let state = query_value(uri, "state");
             let source = query_value(uri, "source_branch");
@@ -148,8 +167,13 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
             json_response(200, Value::Array(list))
         }
         ("POST", ["merge_requests"]) => {
-            let source = json_body["source_branch"].as_str().unwrap_or_default().to_owned();
-            if let Some(existing) = mrs.iter().find(|m| m.state == "opened" && m.source == source && m.source_project_id == PROJECT_ID) {
+            let source = json_body["source_branch"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(existing) = mrs.iter().find(|m| {
+                m.state == "opened" && m.source == source && m.source_project_id == PROJECT_ID
+            }) {
                 return json_response(
                     409,
                     json!({"message": [format!("Another open merge request already exists for this source branch: !{}", existing.iid)]}),
@@ -161,7 +185,10 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
                 description: json_body["description"].as_str().unwrap_or_default().into(),
                 source,
                 source_project_id: PROJECT_ID,
-                target: json_body["target_branch"].as_str().unwrap_or_default().into(),
+                target: json_body["target_branch"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
                 state: "opened".into(),
                 merge_commit_sha: None,
                 labels: labels_of(&json_body["labels"]).collect(),
@@ -191,7 +218,11 @@ fn route(fake: &Fake, method: &Method, uri: &Uri, headers: &HeaderMap, body: &By
 }
 
 fn request() -> PullRequestRequest {
-    PullRequestRequest::draft("tracefix/g-7", "Fix KeyError in orders.ship", "Seen 3 times.")
+    PullRequestRequest::draft(
+        "tracefix/g-7",
+        "Fix KeyError in orders.ship",
+        "Seen 3 times.",
+    )
 }
 
 #[tokio::test]
@@ -202,12 +233,26 @@ async fn first_merge_request_is_a_labelled_draft_against_the_default_branch() {
     let (mr, created) = forge.open_or_update(&request()).await.unwrap();
     assert!(created);
     assert_eq!((mr.number, mr.state, mr.draft), (1, PrState::Open, true));
-    assert_eq!((mr.head_branch.as_str(), mr.base_branch.as_str()), ("tracefix/g-7", "develop"));
-    assert!(mr.url.ends_with("/acme/backend/shop/-/merge_requests/1"), "{}", mr.url);
+    assert_eq!(
+        (mr.head_branch.as_str(), mr.base_branch.as_str()),
+        ("tracefix/g-7", "develop")
+    );
+    assert!(
+        mr.url.ends_with("/acme/backend/shop/-/merge_requests/1"),
+        "{}",
+        mr.url
+    );
     let stored = &fake.mrs()[0];
     assert_eq!(stored.title, "Draft: Fix KeyError in orders.ship");
     assert_eq!(stored.labels, BTreeSet::from(["tracefix".to_owned()]));
-    let log: Vec<String> = fake.script.lock().unwrap().requests.iter().map(|r| r.describe()).collect();
+    let log: Vec<String> = fake
+        .script
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .map(|r| r.describe())
+        .collect();
     insta::assert_snapshot!(log.join("\n\n"));
 }
 
@@ -225,7 +270,10 @@ async fn an_open_merge_request_is_updated_keeping_its_draft_state() {
     let stored = &fake.mrs()[2];
     assert_eq!(stored.title, "Fix KeyError in orders.ship");
     assert_eq!(stored.description, "Seen 3 times.");
-    assert_eq!(stored.labels, BTreeSet::from(["tracefix".to_owned(), "triage".to_owned()]));
+    assert_eq!(
+        stored.labels,
+        BTreeSet::from(["tracefix".to_owned(), "triage".to_owned()])
+    );
     assert_eq!(fake.mrs().len(), 3, "no new merge request");
 
     // A draft one stays a draft.
@@ -234,7 +282,15 @@ async fn an_open_merge_request_is_updated_keeping_its_draft_state() {
     let (mr, created) = fake.client().open_or_update(&request()).await.unwrap();
     assert!(!created && mr.number == draft && mr.draft);
     assert_eq!(fake.mrs()[0].title, "Draft: Fix KeyError in orders.ship");
-    let put = fake.script.lock().unwrap().requests.iter().find(|r| r.method == Method::PUT).unwrap().describe();
+    let put = fake
+        .script
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .find(|r| r.method == Method::PUT)
+        .unwrap()
+        .describe();
     insta::assert_snapshot!(put);
 }
 
@@ -242,14 +298,25 @@ async fn an_open_merge_request_is_updated_keeping_its_draft_state() {
 async fn created_but_the_answer_was_lost_adopts_the_merge_request() {
     let fake = Fake::start().await;
     fake.script.lock().unwrap().faults.push(
-        Fault::new(Method::POST, &format!("{PROJECT}/merge_requests"), 500, json!({"message": "500 Internal Server Error"}))
-            .mode(FaultMode::After),
+        Fault::new(
+            Method::POST,
+            &format!("{PROJECT}/merge_requests"),
+            500,
+            json!({"message": "500 Internal Server Error"}),
+        )
+        .mode(FaultMode::After),
     );
     let (mr, created) = fake.client().open_or_update(&request()).await.unwrap();
     assert!(!created);
     assert_eq!(mr.number, 1);
     assert_eq!(fake.mrs().len(), 1);
-    assert_eq!(fake.script.lock().unwrap().count(Method::POST, &format!("{PROJECT}/merge_requests")), 2);
+    assert_eq!(
+        fake.script
+            .lock()
+            .unwrap()
+            .count(Method::POST, &format!("{PROJECT}/merge_requests")),
+        2
+    );
 }
 
 #[tokio::test]
@@ -275,12 +342,23 @@ async fn merged_and_closed_merge_requests_when_polled() {
     let forge = fake.client();
     let mr = forge.get(merged).await.unwrap();
     assert_eq!(mr.state, PrState::Merged);
-    assert_eq!(mr.resolution(), Resolution::Resolved { merge_commit: Some("0a1b2c3d".into()) });
+    assert_eq!(
+        mr.resolution(),
+        Resolution::Resolved {
+            merge_commit: Some("0a1b2c3d".into())
+        }
+    );
     let mr = forge.get(closed).await.unwrap();
-    assert_eq!((mr.state, mr.merge_commit.clone(), mr.resolution()), (PrState::Closed, None, Resolution::NeedsHuman));
+    assert_eq!(
+        (mr.state, mr.merge_commit.clone(), mr.resolution()),
+        (PrState::Closed, None, Resolution::NeedsHuman)
+    );
     assert_eq!(forge.find_open("tracefix/g-2").await.unwrap(), None);
     let err = forge.get(42).await.unwrap_err();
-    assert!(matches!(&err, ForgeError::Http { status: 404, message } if message == "404 Not found"), "{err:?}");
+    assert!(
+        matches!(&err, ForgeError::Http { status: 404, message } if message == "404 Not found"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -288,9 +366,18 @@ async fn refused_token_surfaces_gitlabs_message() {
     let fake = Fake::start().await;
     let mut settings = fake.settings();
     settings.token = Some("glpat-wrong000000".to_owned().into());
-    let err = GitlabForge::new(&settings).unwrap().default_branch().await.unwrap_err();
+    let err = GitlabForge::new(&settings)
+        .unwrap()
+        .default_branch()
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "HTTP 401: 401 Unauthorized");
     let mut no_token = fake.settings();
     no_token.token = None;
-    assert!(GitlabForge::new(&no_token).unwrap_err().to_string().contains("GITLAB_TOKEN"));
+    assert!(
+        GitlabForge::new(&no_token)
+            .unwrap_err()
+            .to_string()
+            .contains("GITLAB_TOKEN")
+    );
 }

@@ -117,9 +117,7 @@ impl Fault {
                     (now.as_secs() + u64::from(now.subsec_nanos() > 0) + secs).to_string()
                 }
             };
-            response
-                .headers_mut()
-                .insert(*name, value.parse().unwrap());
+            response.headers_mut().insert(*name, value.parse().unwrap());
         }
         response
     }
@@ -145,9 +143,10 @@ impl Script {
             body: if body.is_empty() {
                 None
             } else {
-                Some(serde_json::from_slice(body).unwrap_or(Value::String(
-                    String::from_utf8_lossy(body).into_owned(),
-                )))
+                Some(
+                    serde_json::from_slice(body)
+                        .unwrap_or(Value::String(String::from_utf8_lossy(body).into_owned())),
+                )
             },
             at: SystemTime::now(),
         });
@@ -252,5 +251,8 @@ pub fn query(uri: &Uri) -> Vec<(String, String)> {
 }
 
 pub fn query_value(uri: &Uri, key: &str) -> Option<String> {
-    query(uri).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    query(uri)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
