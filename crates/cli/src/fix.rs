@@ -369,6 +369,8 @@ pub struct FixHandler {
     daily_token_budget: u64,
     notifiers: Vec<Arc<dyn tracefix_notify::Notifier>>,
     settings: Arc<Settings>,
+    /// With a forge configured: opens the pull request of a pushed branch.
+    publisher: Option<crate::proposal::Publisher>,
 }
 
 impl FixHandler {
@@ -378,14 +380,59 @@ impl FixHandler {
             ..fix_config(settings, None)?
         };
         let fixer = Fixer::new(config, redactor(settings)?, llm_client(settings)?)?;
+        let notifiers = crate::notify::notifiers(settings)?;
+        let settings = Arc::new(settings.clone());
+        let publisher =
+            crate::proposal::forge_client(&settings)?.map(|forge| crate::proposal::Publisher {
+                forge,
+                settings: settings.clone(),
+                notifiers: notifiers.clone(),
+            });
         Ok(FixHandler {
             fixer,
             min_occurrences: settings.fix.min_occurrences,
             group_token_budget: settings.fix.group_token_budget,
             daily_token_budget: settings.fix.daily_token_budget,
-            notifiers: crate::notify::notifiers(settings)?,
-            settings: Arc::new(settings.clone()),
+            notifiers,
+            settings,
+            publisher,
         })
+    }
+
+    /// Opens the pull request of a pushed proposal; the job's outcome.
+    async fn open_pull_request(
+        &self,
+        store: &dyn Store,
+        group: &ErrorGroup,
+        proposal: &Proposal,
+        title: &str,
+    ) -> Result<JobOutcome, HandlerError> {
+        let Some(publisher) = &self.publisher else {
+            return Ok(JobOutcome::proposed());
+        };
+        match publisher
+            .open(store, &self.fixer, group, proposal, title)
+            .await
+        {
+            Ok(_) => Ok(JobOutcome::proposed()),
+            // The branch is pushed and the proposal recorded: the retry
+            // only opens the pull request.
+            Err(crate::proposal::OpenError::Retry(message)) => Err(HandlerError::new(format!(
+                "opening the pull request: {message}"
+            ))),
+            Err(crate::proposal::OpenError::Final(message)) => {
+                let reason = format!("the pull request could not be opened: {message}");
+                self.notify(
+                    NotificationKind::FixFailed,
+                    group,
+                    None,
+                    Some(&reason),
+                    None,
+                )
+                .await;
+                Ok(JobOutcome::group_failed(reason))
+            }
+        }
     }
 
     async fn notify(
@@ -500,6 +547,24 @@ impl JobHandler for FixHandler {
                     .await;
             }
         }
+        // A retry of a job whose candidate is pushed but whose pull request
+        // was not opened (a crash, a forge outage) opens it, and fixes nothing again.
+        if self.publisher.is_some()
+            && job.job.attempts > 1
+            && let Some(proposal) = store
+                .proposal(group_id)
+                .await
+                .map_err(|e| err("reading the proposal", e.into()))?
+            && proposal.state == ProposalState::Pushed
+        {
+            let title = match request_for_group(store, &group).await {
+                Ok(request) => Fixer::title(&request),
+                Err(_) => group.exception_type.clone(),
+            };
+            return self
+                .open_pull_request(store, &group, &proposal, &title)
+                .await;
+        }
         if u64::try_from(group.count).unwrap_or(0) < self.min_occurrences {
             return Ok(JobOutcome::Wait {
                 until_ms: now + 600_000,
@@ -577,7 +642,7 @@ impl JobHandler for FixHandler {
                 if let (Some(branch), Some(commit)) = (&outcome.branch, &outcome.commit) {
                     // One proposal per group: a new candidate replaces the
                     // old one on the same branch.
-                    store
+                    let proposal = store
                         .save_proposal(&Proposal {
                             group_id,
                             branch: branch.clone(),
@@ -596,6 +661,10 @@ impl JobHandler for FixHandler {
                         })
                         .await
                         .map_err(|e| err("recording the proposal", e.into()))?;
+                    let title = Fixer::title(&request);
+                    return self
+                        .open_pull_request(store, &group, &proposal, &title)
+                        .await;
                 }
                 Ok(JobOutcome::proposed())
             }

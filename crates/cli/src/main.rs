@@ -14,6 +14,7 @@ mod logging;
 mod metrics_http;
 mod notify;
 mod output;
+mod proposal;
 mod run;
 mod scan;
 mod services;

@@ -120,6 +120,17 @@ async fn serve(loaded: Loaded) -> Result<ExitCode> {
     services::start_sources(&mut services, false)?;
     services::start_server(&mut services).await?;
 
+    if let Some(forge) = crate::proposal::forge_client(&settings)? {
+        let store = services.store.clone();
+        let shutdown = services.shutdown.clone();
+        let every = Duration::from_secs(settings.forge.poll_secs.max(1));
+        info!(forge = forge.kind(), every = ?every, "following pull requests");
+        services.spawn("pull-requests", async move {
+            crate::proposal::follow(store, forge, every, shutdown).await;
+            Ok(())
+        });
+    }
+
     if settings.worker.enabled {
         let pool = WorkerPool::new(
             services.store.clone(),

@@ -180,8 +180,12 @@ pub async fn start_server(services: &mut Services) -> Result<()> {
         .clone()
         .map(|handle| Arc::new(move || handle.render()) as tracefix_server::MetricsRender);
     let shutdown = services.shutdown.clone().cancelled_owned();
+    let secret = &services.settings.forge.webhook_secret;
+    let webhooks = (!secret.is_empty())
+        .then(|| crate::proposal::webhook_router(services.store.clone(), secret.expose()));
     services.spawn("http", async move {
-        tracefix_server::launch_with_listener(config, listener, sink, metrics, shutdown).await?;
+        tracefix_server::launch_with_listener(config, listener, sink, metrics, webhooks, shutdown)
+            .await?;
         Ok(())
     });
     Ok(())

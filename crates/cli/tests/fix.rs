@@ -716,21 +716,40 @@ fn json_lines(text: &str) -> Vec<Value> {
 }
 
 /// Runs `tracefix run` in `dir`, polls `tracefix POLL` until `done` finds
-/// what it waits for in its output (at most a minute), then stops the
-/// service with SIGTERM and checks it exited cleanly.
+/// what it waits for in its output, then stops the service with SIGTERM and
+/// checks it exited cleanly.
 fn run_until<T>(dir: &Path, poll: &[&str], what: &str, done: impl Fn(&str) -> Option<T>) -> T {
-    let mut child = Command::cargo_bin("tracefix")
+    let mut child = start_run(dir);
+    let found = wait_for(&mut child, dir, poll, what, done);
+    stop_run(child);
+    found
+}
+
+fn start_run(dir: &Path) -> std::process::Child {
+    Command::cargo_bin("tracefix")
         .unwrap()
         .arg("run")
         .current_dir(dir)
         .env_remove("OPENAI_API_KEY")
+        .env_remove("GITHUB_TOKEN")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(dir.join("run.log")).unwrap())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Polls `tracefix POLL` (at most two minutes) until `done` finds what it
+/// waits for in its output.
+fn wait_for<T>(
+    child: &mut std::process::Child,
+    dir: &Path,
+    poll: &[&str],
+    what: &str,
+    done: impl Fn(&str) -> Option<T>,
+) -> T {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let found = loop {
+    loop {
         // Before `tracefix run` has created the store, the poll fails: not yet.
         let out = Command::cargo_bin("tracefix")
             .unwrap()
@@ -741,7 +760,7 @@ fn run_until<T>(dir: &Path, poll: &[&str], what: &str, done: impl Fn(&str) -> Op
         if out.status.success()
             && let Some(found) = done(&String::from_utf8_lossy(&out.stdout))
         {
-            break found;
+            return found;
         }
         if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
             let _ = child.kill();
@@ -751,15 +770,16 @@ fn run_until<T>(dir: &Path, poll: &[&str], what: &str, done: impl Fn(&str) -> Op
             );
         }
         thread::sleep(std::time::Duration::from_millis(200));
-    };
+    }
+}
+
+fn stop_run(mut child: std::process::Child) {
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(child.wait().unwrap().success());
-    found
 }
-
 /// Records every request (head and JSON body) and answers 200 `{}`: a
 /// notification webhook receiver.
 /// Each request's head and JSON body.
@@ -802,4 +822,364 @@ fn fake_receiver() -> (u16, Received) {
         }
     });
     (port, seen)
+}
+
+/// A pull request in the fake GitHub.
+#[derive(Debug, Clone)]
+struct FakePull {
+    number: u64,
+    branch: String,
+    title: String,
+    body: String,
+    draft: bool,
+    state: &'static str,
+    merged: bool,
+}
+
+#[derive(Default)]
+struct FakeGithub {
+    pulls: Vec<FakePull>,
+    /// `POST /pulls` answers 503 this many more times.
+    failing_creates: usize,
+    creates: usize,
+    labels: Vec<String>,
+}
+
+fn pull_json(p: &FakePull) -> Value {
+    json!({
+        "number": p.number,
+        "html_url": format!("https://github.example/acme/shop/pull/{}", p.number),
+        "state": p.state,
+        "merged": p.merged,
+        "merged_at": if p.merged { json!("2026-11-21T12:00:00Z") } else { Value::Null },
+        "merge_commit_sha": if p.merged { json!("3333333333333333333333333333333333333333") } else { Value::Null },
+        "draft": p.draft,
+        "title": p.title,
+        "head": { "ref": p.branch, "repo": { "full_name": "acme/shop" } },
+        "base": { "ref": "main", "repo": { "full_name": "acme/shop" } },
+    })
+}
+
+/// Just enough of GitHub's REST API for one repository, `acme/shop`.
+fn fake_github() -> (u16, Arc<Mutex<FakeGithub>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let state = Arc::new(Mutex::new(FakeGithub::default()));
+    let shared = state.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let state = shared.clone();
+            thread::spawn(move || {
+                loop {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match stream.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; length];
+                    stream.read_exact(&mut body).unwrap();
+                    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let mut words = head.split_whitespace();
+                    let method = words.next().unwrap_or("").to_string();
+                    let target = words.next().unwrap_or("").to_string();
+                    assert!(
+                        head.to_ascii_lowercase()
+                            .contains("authorization: bearer test-token"),
+                        "{head}"
+                    );
+                    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                    let mut g = state.lock().unwrap();
+                    let (status, reply) = match (method.as_str(), path) {
+                        ("GET", "/repos/acme/shop") => (200, json!({ "default_branch": "main" })),
+                        ("GET", "/repos/acme/shop/pulls") => {
+                            let head_filter = query
+                                .split('&')
+                                .find_map(|kv| kv.strip_prefix("head="))
+                                .map(|h| h.replace("%3A", ":").replace("%2F", "/"));
+                            let open: Vec<Value> = g
+                                .pulls
+                                .iter()
+                                .filter(|p| p.state == "open")
+                                .filter(|p| {
+                                    head_filter
+                                        .as_deref()
+                                        .is_none_or(|h| h == format!("acme:{}", p.branch))
+                                })
+                                .map(pull_json)
+                                .collect();
+                            (200, Value::Array(open))
+                        }
+                        ("POST", "/repos/acme/shop/pulls") => {
+                            if g.failing_creates > 0 {
+                                g.failing_creates -= 1;
+                                (503, json!({ "message": "Service Unavailable" }))
+                            } else {
+                                g.creates += 1;
+                                let pull = FakePull {
+                                    number: g.pulls.len() as u64 + 1,
+                                    branch: body["head"].as_str().unwrap().to_string(),
+                                    title: body["title"].as_str().unwrap().to_string(),
+                                    body: body["body"].as_str().unwrap().to_string(),
+                                    draft: body["draft"] == true,
+                                    state: "open",
+                                    merged: false,
+                                };
+                                let reply = pull_json(&pull);
+                                g.pulls.push(pull);
+                                (201, reply)
+                            }
+                        }
+                        (method, path) if path.starts_with("/repos/acme/shop/issues/") => {
+                            assert_eq!(method, "POST");
+                            for label in body["labels"].as_array().unwrap() {
+                                g.labels.push(label.as_str().unwrap().to_string());
+                            }
+                            (200, json!([]))
+                        }
+                        (method, path) if path.starts_with("/repos/acme/shop/pulls/") => {
+                            let n: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
+                            let pull = g.pulls.iter_mut().find(|p| p.number == n).unwrap();
+                            if method == "PATCH" {
+                                pull.title =
+                                    body["title"].as_str().unwrap_or(&pull.title).to_string();
+                                pull.body = body["body"].as_str().unwrap_or(&pull.body).to_string();
+                            }
+                            (200, pull_json(pull))
+                        }
+                        _ => (404, json!({ "message": "Not Found" })),
+                    };
+                    drop(g);
+                    let reply = reply.to_string();
+                    let response = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}",
+                        reply.len()
+                    );
+                    if stream.write_all(response.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, state)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn post_webhook(port: u16, event: &str, signature: Option<&str>, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let signature = signature
+        .map(|s| format!("X-Hub-Signature-256: {s}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "POST /v1/webhooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: {event}\r\n{signature}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = reply[9..12].parse().unwrap();
+    (status, reply)
+}
+
+/// The forge step end to end against a fake GitHub: the pushed branch gets
+/// one draft pull request (after the forge failed at first: the job's retry
+/// opens it without fixing again), with the body a reviewer needs; polling
+/// sees it merged (group resolved); a webhook with a valid signature reports
+/// another group's pull request closed (group failed, for a person), and
+/// deliveries with a missing or wrong signature are refused.
+#[test]
+fn pull_requests_are_opened_once_and_followed_to_their_end() {
+    let repo = shop_repo();
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare"]);
+    git(
+        repo.path(),
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    let model = fake_model_with(|request| {
+        let prompt = request["messages"][1]["content"].as_str().unwrap_or("");
+        if prompt.contains("crash site: shipping_cost") {
+            Reply::Answer(fix_answer("shipping_default.right.txt"))
+        } else if prompt.contains("crash site: coupon_discount") {
+            Reply::Answer(fix_answer("unknown_coupon.right.txt"))
+        } else {
+            Reply::Status(
+                400,
+                "{\"error\":{\"message\":\"unexpected prompt\"}}".into(),
+            )
+        }
+    });
+    let (github, pulls) = fake_github();
+    pulls.lock().unwrap().failing_creates = 1;
+    let http = free_port();
+    write_config(repo.path(), model.port);
+    let coupon_trace = TRACE
+        .replace("KeyError: 'shipping'", "TypeError: 'NoneType' object is not subscriptable")
+        .replace(
+            "  File \"/srv/shop/shop/orders.py\", line 26, in shipping_cost\n    method = payload[\"shipping\"]\n",
+            "  File \"/srv/shop/shop/orders.py\", line 56, in place_order\n    discount = pricing.coupon_discount(payload[\"coupon\"], subtotal, today)\n  File \"/srv/shop/shop/pricing.py\", line 23, in coupon_discount\n    if subtotal < coupon[\"min_subtotal\"]:\n",
+        );
+    std::fs::create_dir_all(repo.path().join("logs")).unwrap();
+    std::fs::write(
+        repo.path().join("logs/app.log"),
+        format!("{TRACE}{coupon_trace}"),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(repo.path().join("tracefix.toml")).unwrap();
+    std::fs::write(
+        repo.path().join("tracefix.toml"),
+        format!(
+            "[store]\nurl = \"sqlite://tracefix.db\"\n[[source]]\ntype = \"file\"\npath = \"logs/*.log\"\n\
+             [server]\nlisten = \"127.0.0.1:{http}\"\n\
+             [worker]\npoll_ms = 50\nbackoff_base_secs = 1\nbackoff_max_secs = 1\n\
+             [forge]\nkind = \"github\"\nrepository = \"acme/shop\"\napi_url = \"http://127.0.0.1:{github}\"\n\
+             token = \"test-token\"\npoll_secs = 1\nmax_retries = 0\nwebhook_secret = \"hook-secret\"\n\
+             public_url = \"https://tracefix.example\"\n{config}"
+        ),
+    )
+    .unwrap();
+    let mut child = start_run(repo.path());
+    let groups = wait_for(
+        &mut child,
+        repo.path(),
+        &["groups", "--json"],
+        "both groups proposed",
+        |out| {
+            let groups = json_lines(out);
+            (groups.len() == 2 && groups.iter().all(|g| g["status"] == "proposed"))
+                .then_some(groups)
+        },
+    );
+    {
+        let g = pulls.lock().unwrap();
+        // The first create failed; the job's retry opened it: two pull
+        // requests for two groups, never more.
+        assert_eq!(g.pulls.len(), 2, "{:#?}", g.pulls);
+        assert_eq!(g.creates, 2);
+        assert!(g.pulls.iter().all(|p| p.draft && p.state == "open"));
+        assert!(g.labels.iter().all(|l| l == "tracefix") && g.labels.len() == 2);
+        let shipping = g
+            .pulls
+            .iter()
+            .find(|p| p.branch.contains("keyerror"))
+            .unwrap();
+        assert_eq!(shipping.title, "fix: KeyError in shipping_cost");
+        for part in [
+            "## Root cause",
+            "`python3 -m unittest discover -s tests -t .` passed.",
+            "- `shop/orders.py`",
+            "| Occurrences | 1 |",
+            "| Error group | https://tracefix.example/groups/",
+            "<details><summary>Stack trace (redacted)</summary>",
+        ] {
+            assert!(
+                shipping.body.contains(part),
+                "{part:?} not in:\n{}",
+                shipping.body
+            );
+        }
+        assert!(
+            !shipping
+                .body
+                .contains("ghp_abcdefghijklmnopqrstuvwxyz0123456789")
+        );
+    }
+    // The model was asked once per group: the retry did not fix again.
+    assert_eq!(model.requests.lock().unwrap().len(), 2);
+
+    // Merged on the forge: polling resolves the group.
+    pulls
+        .lock()
+        .unwrap()
+        .pulls
+        .iter_mut()
+        .filter(|p| p.branch.contains("keyerror"))
+        .for_each(|p| {
+            p.state = "closed";
+            p.merged = true;
+        });
+    wait_for(
+        &mut child,
+        repo.path(),
+        &["groups", "--json", "--status", "resolved"],
+        "the merged group resolved",
+        |out| (json_lines(out).len() == 1).then_some(()),
+    );
+
+    // Closed without merge, reported by the webhook.
+    let coupon = groups
+        .iter()
+        .find(|g| g["exception"]["type"] == "TypeError")
+        .unwrap();
+    let branch = pulls
+        .lock()
+        .unwrap()
+        .pulls
+        .iter()
+        .find(|p| p.branch.contains("typeerror"))
+        .unwrap()
+        .clone();
+    let event = json!({
+        "action": "closed",
+        "number": branch.number,
+        "pull_request": {
+            "number": branch.number,
+            "state": "closed",
+            "merged": false,
+            "merge_commit_sha": null,
+            "html_url": "https://github.example/acme/shop/pull/2",
+            "head": { "ref": branch.branch, "repo": { "full_name": "acme/shop" } },
+            "base": { "ref": "main", "repo": { "full_name": "acme/shop" } }
+        },
+        "repository": { "full_name": "acme/shop" }
+    })
+    .to_string();
+    let (status, reply) = post_webhook(http, "pull_request", None, &event);
+    assert_eq!(status, 401, "{reply}");
+    let (status, reply) = post_webhook(http, "pull_request", Some("sha256=00ff"), &event);
+    assert_eq!(status, 401, "{reply}");
+    let signature = tracefix_forge::github_signature(b"hook-secret", event.as_bytes());
+    let (status, reply) = post_webhook(http, "pull_request", Some(&signature), &event);
+    assert_eq!(status, 200, "{reply}");
+    let shown = wait_for(
+        &mut child,
+        repo.path(),
+        &["show", "--json", coupon["id"].as_str().unwrap()],
+        "the closed group failed",
+        |out| {
+            let v: Value = serde_json::from_str(out.trim()).ok()?;
+            (v["status"] == "failed").then_some(v)
+        },
+    );
+    assert!(
+        shown["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("closed without merging"),
+        "{shown:#}"
+    );
+    assert_eq!(shown["proposal"]["state"], "closed");
+    stop_run(child);
+    assert_untouched(repo.path());
 }

@@ -281,6 +281,9 @@ pub struct ForgeSettings {
     pub labels: Vec<String>,
     /// How often open pull requests are checked (merged, closed).
     pub poll_secs: u64,
+    /// Retries of one forge call on 5xx and network errors (rate limits
+    /// are waited for); beyond them the fix job retries later.
+    pub max_retries: u32,
     /// The secret of the GitHub webhook (`POST /v1/webhooks/github` on
     /// `server.listen`); empty: no webhook endpoint.
     pub webhook_secret: Secret,
@@ -302,6 +305,7 @@ impl Default for ForgeSettings {
             draft: true,
             labels: vec!["tracefix".into()],
             poll_secs: 300,
+            max_retries: 4,
             webhook_secret: Secret::default(),
             public_url: String::new(),
         }

@@ -62,7 +62,7 @@ pub async fn launch(
             addr: config.listen,
             source,
         })?;
-    launch_with_listener(config, listener, sink, metrics, shutdown).await
+    launch_with_listener(config, listener, sink, metrics, None, shutdown).await
 }
 
 /// As [`launch`], on a listener the caller bound (tests bind 127.0.0.1:0).
@@ -73,6 +73,7 @@ pub async fn launch_with_listener(
     listener: tokio::net::TcpListener,
     sink: Arc<dyn IngestSink>,
     metrics: Option<MetricsRender>,
+    extra_routes: Option<axum::Router>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let addr = listener.local_addr()?;
@@ -83,7 +84,12 @@ pub async fn launch_with_listener(
         firehose_access_key = config.firehose_access_key().is_some(),
         "HTTP ingest server listening"
     );
-    let app = router(&config, sink, metrics);
+    // Routes of other crates (the forge's webhook) that authenticate
+    // requests themselves.
+    let app = match extra_routes {
+        Some(extra) => router(&config, sink, metrics).merge(extra),
+        None => router(&config, sink, metrics),
+    };
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

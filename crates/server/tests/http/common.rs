@@ -119,6 +119,7 @@ pub async fn start_with(
         listener,
         sink.clone(),
         metrics,
+        None,
         async move {
             let _ = stopped.await;
         },
