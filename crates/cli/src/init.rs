@@ -66,6 +66,17 @@ test_timeout_secs = 600
 # Environment variables the tests may see besides PATH, HOME, LANG, LC_ALL,
 # TMPDIR, TERM and USER (names that look like secrets never pass).
 test_env = []
+# A validated candidate is committed (by `author`) on the group's branch
+# tracefix/<short fingerprint>-<slug> and pushed with --force-with-lease to
+# this remote; a repository without it keeps the branch locally.
+remote = "origin"
+author = "tracefix <tracefix@localhost>"
+# SSH push: a private key and a known_hosts file pinning the remote's host
+# key (strict host-key checking). Without them, HTTPS pushes use a token
+# from TRACEFIX_GIT_TOKEN (or GITHUB_TOKEN, GITLAB_TOKEN, GITEA_TOKEN),
+# passed through git's environment, never on a command line.
+# ssh_key = "/etc/tracefix/deploy_key"
+# known_hosts = "/etc/tracefix/known_hosts"
 
 [llm]
 # "openai" (Chat Completions; also Ollama, vLLM, llama.cpp, LM Studio),
@@ -120,6 +131,58 @@ group_token_budget = 0
 daily_token_budget = 0
 # Where attempt worktrees are made (default: the system's temp directory).
 # worktree_dir = "/var/tmp/tracefix"
+
+[forge]
+# "github", "gitlab", "gitea" (Forgejo too) or "local" (the pushed branch is
+# the proposal; `tracefix show ID` shows it).
+kind = "local"
+# owner/name (GitLab: group/subgroup/name).
+repository = ""
+# Default: GITHUB_API_URL or the forge's public API; required for Gitea.
+api_url = ""
+# Prefer GITHUB_TOKEN, GITLAB_TOKEN or GITEA_TOKEN in the environment.
+token = ""
+# Or a GitHub App: its id and private key (installation tokens are fetched).
+# app_id = 12345
+# app_private_key_file = "/etc/tracefix/app.pem"
+# Empty: the repository's default branch.
+base = ""
+draft = true
+labels = ["tracefix"]
+# How often open pull requests are checked; merged resolves the group,
+# closed without merge leaves it failed for a person.
+poll_secs = 300
+# Retries of one forge call on 5xx and network errors.
+max_retries = 4
+# GitHub webhook secret: POST /v1/webhooks/github on server.listen reports
+# merges and closes at once (checked with X-Hub-Signature-256).
+webhook_secret = ""
+# The dashboard's address, for links to groups in pull requests and messages.
+public_url = ""
+
+# Notifications on: new group, pull request opened, fix failed, regression,
+# budget exhausted. Messages are templates, and redacted.
+[notify]
+# templates = "notify-templates"
+[notify.slack]
+# An incoming webhook (or SLACK_WEBHOOK_URL), or a bot token (or
+# SLACK_BOT_TOKEN) with a channel for chat.postMessage.
+webhook_url = ""
+bot_token = ""
+channel = ""
+[notify.webhook]
+# A JSON webhook signed with X-Tracefix-Signature: t=<unix>,v1=<hex HMAC-SHA256
+# of "<t>.<body>"> using `secret`.
+url = ""
+secret = ""
+[notify.jira]
+# One issue per group (REST v3), with the pull request linked.
+url = ""
+project = ""
+email = ""
+# Or JIRA_API_TOKEN.
+api_token = ""
+issue_type = "Bug"
 
 [redact]
 # Secrets (keys, tokens, passwords, private keys, high-entropy strings) are
