@@ -97,16 +97,33 @@ pub fn fix_config(settings: &Settings, repo: Option<&Path>) -> Result<FixConfig>
 }
 
 /// Where the job handler puts validated candidates: a commit on the
-/// group's branch, pushed to `repo.remote` with the configured SSH key
-/// (host key pinned) or an HTTPS token from the environment
-/// (`TRACEFIX_GIT_TOKEN`, else `GITHUB_TOKEN`, `GITLAB_TOKEN`, `GITEA_TOKEN`),
-/// never on a command line or in `.git/config`.
-pub fn publish_settings(settings: &Settings) -> Result<Publish> {
+/// group's branch, pushed to `repo.remote` with an SSH key (the file
+/// `repo.ssh_key`, or the key itself in `TRACEFIX_GIT_SSH_KEY`) and the
+/// remote's host key pinned in `repo.known_hosts`, or with an HTTPS token
+/// from the environment (`TRACEFIX_GIT_TOKEN`, else `GITHUB_TOKEN`,
+/// `GITLAB_TOKEN`, `GITEA_TOKEN`), never on a command line or in
+/// `.git/config`. A key from the environment is written to a private
+/// temporary file that lives as long as the returned guard.
+pub fn publish_settings(settings: &Settings) -> Result<(Publish, Option<tempfile::TempDir>)> {
     let repo = &settings.repo;
     let (name, email) = tracefix_config::parse_author(&repo.author)
         .with_context(|| format!("repo.author {:?} is not `Name <email>`", repo.author))?;
-    let push_env = match (&repo.ssh_key, &repo.known_hosts) {
-        (Some(key), Some(hosts)) => tracefix_git::SshAuth::new(key, hosts).env(),
+    let key_from_env = std::env::var("TRACEFIX_GIT_SSH_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    let mut guard = None;
+    let push_env = match (&repo.ssh_key, key_from_env, &repo.known_hosts) {
+        (Some(key), _, Some(hosts)) => tracefix_git::SshAuth::new(key, hosts).env(),
+        (None, Some(key), Some(hosts)) => {
+            let dir = tempfile::Builder::new().prefix("tracefix-ssh-").tempdir()?;
+            let path = dir.path().join("key");
+            write_private(&path, &format!("{}\n", key.trim_end()))?;
+            guard = Some(dir);
+            tracefix_git::SshAuth::new(path, hosts).env()
+        }
+        (_, Some(_), None) => anyhow::bail!(
+            "TRACEFIX_GIT_SSH_KEY is set but repo.known_hosts is not: the remote's host key must be pinned"
+        ),
         _ => [
             "TRACEFIX_GIT_TOKEN",
             "GITHUB_TOKEN",
@@ -118,11 +135,27 @@ pub fn publish_settings(settings: &Settings) -> Result<Publish> {
         .map(|token| tracefix_git::https_token_env(&token.into()))
         .unwrap_or_default(),
     };
-    Ok(Publish {
-        remote: (!repo.remote.trim().is_empty()).then(|| repo.remote.clone()),
-        author: tracefix_git::Identity { name, email },
-        push_env,
-    })
+    Ok((
+        Publish {
+            remote: (!repo.remote.trim().is_empty()).then(|| repo.remote.clone()),
+            author: tracefix_git::Identity { name, email },
+            push_env,
+        },
+        guard,
+    ))
+}
+
+/// A file only its owner can read (ssh refuses a key others can read).
+fn write_private(path: &Path, content: &str) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(content.as_bytes())?;
+    Ok(())
 }
 
 pub fn redactor(settings: &Settings) -> Result<Redactor> {
@@ -371,12 +404,15 @@ pub struct FixHandler {
     settings: Arc<Settings>,
     /// With a forge configured: opens the pull request of a pushed branch.
     publisher: Option<crate::proposal::Publisher>,
+    /// The SSH key from the environment, on disk while the handler lives.
+    _ssh_key: Option<tempfile::TempDir>,
 }
 
 impl FixHandler {
     pub fn new(settings: &Settings) -> Result<FixHandler> {
+        let (publish, ssh_key) = publish_settings(settings)?;
         let config = FixConfig {
-            publish: Some(publish_settings(settings)?),
+            publish: Some(publish),
             ..fix_config(settings, None)?
         };
         let fixer = Fixer::new(config, redactor(settings)?, llm_client(settings)?)?;
@@ -396,6 +432,7 @@ impl FixHandler {
             notifiers,
             settings,
             publisher,
+            _ssh_key: ssh_key,
         })
     }
 
