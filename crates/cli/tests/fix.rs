@@ -1032,6 +1032,7 @@ fn pull_requests_are_opened_once_and_followed_to_their_end() {
     });
     let (github, pulls) = fake_github();
     pulls.lock().unwrap().failing_creates = 1;
+    let (hook, received) = fake_receiver();
     let http = free_port();
     write_config(repo.path(), model.port);
     let coupon_trace = TRACE
@@ -1055,7 +1056,8 @@ fn pull_requests_are_opened_once_and_followed_to_their_end() {
              [worker]\npoll_ms = 50\nbackoff_base_secs = 1\nbackoff_max_secs = 1\n\
              [forge]\nkind = \"github\"\nrepository = \"acme/shop\"\napi_url = \"http://127.0.0.1:{github}\"\n\
              token = \"test-token\"\npoll_secs = 1\nmax_retries = 0\nwebhook_secret = \"hook-secret\"\n\
-             public_url = \"https://tracefix.example\"\n{config}"
+             public_url = \"https://tracefix.example\"\n\
+             [notify.webhook]\nurl = \"http://127.0.0.1:{hook}/hook\"\nsecret = \"s\"\n{config}"
         ),
     )
     .unwrap();
@@ -1125,6 +1127,69 @@ fn pull_requests_are_opened_once_and_followed_to_their_end() {
         &["groups", "--json", "--status", "resolved"],
         "the merged group resolved",
         |out| (json_lines(out).len() == 1).then_some(()),
+    );
+    let shipping_id = groups
+        .iter()
+        .find(|g| g["exception"]["type"] == "KeyError")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = run_tracefix(repo.path(), &["show", "--json", &shipping_id]);
+    let shown: Value = serde_json::from_str(shown.trim()).unwrap();
+    assert_eq!(shown["proposal"]["state"], "merged");
+    assert_eq!(
+        shown["proposal"]["merge_commit"],
+        "3333333333333333333333333333333333333333"
+    );
+
+    // The same error after the merge: regressed, a new fix job, a
+    // notification, and a new pull request from the same branch.
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(repo.path().join("logs/app.log"))
+        .unwrap();
+    log.write_all(TRACE.as_bytes()).unwrap();
+    drop(log);
+    wait_for(
+        &mut child,
+        repo.path(),
+        &["show", "--json", &shipping_id],
+        "the regression fixed and proposed again",
+        |out| {
+            let v: Value = serde_json::from_str(out.trim()).ok()?;
+            (v["status"] == "proposed" && v["proposal"]["state"] == "open").then_some(())
+        },
+    );
+    {
+        let g = pulls.lock().unwrap();
+        let from_branch: Vec<&FakePull> = g
+            .pulls
+            .iter()
+            .filter(|p| p.branch.contains("keyerror"))
+            .collect();
+        assert_eq!(from_branch.len(), 2, "{from_branch:#?}");
+        assert_eq!(from_branch.iter().filter(|p| p.state == "open").count(), 1);
+    }
+    let events: Vec<String> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| body["event"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(events.iter().any(|e| e == "regression"), "{events:?}");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| *e == "pull_request_opened")
+            .count(),
+        3,
+        "{events:?}"
+    );
+    assert_eq!(
+        events.iter().filter(|e| *e == "new_group").count(),
+        2,
+        "{events:?}"
     );
 
     // Closed without merge, reported by the webhook.
