@@ -189,6 +189,15 @@ mod tests {
     }
 
     #[test]
+    fn the_token_stays_out_of_debug_output() {
+        let config = ApiConfig {
+            token: Some(SecretString::from("hunter2-token")),
+            public_url: None,
+        };
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
     fn bearer_scheme_is_case_insensitive_and_token_exact() {
         assert_eq!(bearer(b"Bearer abc"), Some(&b"abc"[..]));
         assert_eq!(bearer(b"bearer  abc "), Some(&b"abc"[..]));

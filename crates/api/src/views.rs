@@ -24,15 +24,23 @@ pub fn rfc3339(ms: i64) -> String {
 /// The crash site: the last stored frame (frames are stored crash site
 /// last), or `null` when there is none.
 fn location(frames: &Value) -> Value {
-    match frames.as_array().and_then(|f| f.last()) {
-        Some(frame) if frame.is_object() => json!({
-            "file": frame.get("path").filter(|p| p.as_str().is_some_and(|p| !p.is_empty()))
-                .or(frame.get("file")).cloned().unwrap_or(Value::Null),
-            "line": frame.get("line").cloned().unwrap_or(Value::Null),
-            "function": frame.get("function").cloned().unwrap_or(Value::Null),
-        }),
-        _ => Value::Null,
-    }
+    let Some(frame) = frames
+        .as_array()
+        .and_then(|f| f.last())
+        .filter(|f| f.is_object())
+    else {
+        return Value::Null;
+    };
+    let field = |name: &str| frame.get(name).cloned().unwrap_or(Value::Null);
+    // The application-relative path reads better than the deployed one.
+    let relative = frame
+        .get("path")
+        .filter(|p| p.as_str().is_some_and(|p| !p.is_empty()));
+    json!({
+        "file": relative.cloned().unwrap_or_else(|| field("file")),
+        "line": field("line"),
+        "function": field("function"),
+    })
 }
 
 /// A group as listed.
@@ -127,14 +135,19 @@ pub fn attempt_json(attempt: &FixAttempt) -> Value {
 /// [`HOURLY_BUCKETS`]` - 1` before it, oldest first, every hour present
 /// (zero when nothing happened). Minutes outside the window are ignored.
 pub fn hourly(minutes: &[MinuteCount], now_ms: i64) -> Vec<(i64, i64)> {
-    let current = now_ms.div_euclid(HOUR_MS) * HOUR_MS;
-    let first = current - (HOURLY_BUCKETS - 1) * HOUR_MS;
+    let first = hourly_window_start(now_ms);
     let mut buckets: Vec<(i64, i64)> = (0..HOURLY_BUCKETS)
-        .map(|i| (first + i * HOUR_MS, 0))
+        .map(|i| (first.saturating_add(i * HOUR_MS), 0))
         .collect();
     for m in minutes {
-        let index = (m.minute.div_euclid(HOUR_MS) * HOUR_MS - first) / HOUR_MS;
-        if let Some(bucket) = usize::try_from(index).ok().and_then(|i| buckets.get_mut(i)) {
+        // `first` is on an hour, so the floor of the distance in hours is
+        // the bucket; minutes before the window or after now fall outside.
+        let Some(index) = m.minute.checked_sub(first).map(|d| d.div_euclid(HOUR_MS)) else {
+            continue;
+        };
+        if m.minute <= now_ms
+            && let Some(bucket) = usize::try_from(index).ok().and_then(|i| buckets.get_mut(i))
+        {
             bucket.1 = bucket.1.saturating_add(m.count);
         }
     }
@@ -143,7 +156,10 @@ pub fn hourly(minutes: &[MinuteCount], now_ms: i64) -> Vec<(i64, i64)> {
 
 /// Where [`hourly`] starts for `now_ms` (to ask the store for no more).
 pub fn hourly_window_start(now_ms: i64) -> i64 {
-    now_ms.div_euclid(HOUR_MS) * HOUR_MS - (HOURLY_BUCKETS - 1) * HOUR_MS
+    now_ms
+        .div_euclid(HOUR_MS)
+        .saturating_mul(HOUR_MS)
+        .saturating_sub((HOURLY_BUCKETS - 1) * HOUR_MS)
 }
 
 pub fn hourly_json(buckets: &[(i64, i64)]) -> Value {
@@ -382,6 +398,33 @@ LookupError: sku-9
         assert_eq!(buckets[0].0, hourly_window_start(now));
         assert_eq!(buckets.iter().map(|b| b.1).sum::<i64>(), 9);
         assert!(buckets.windows(2).all(|w| w[1].0 - w[0].0 == HOUR_MS));
+    }
+
+    #[test]
+    fn hourly_survives_extreme_times() {
+        for now in [i64::MIN, -1, 0, i64::MAX] {
+            let minutes = [
+                MinuteCount {
+                    minute: i64::MIN,
+                    count: i64::MAX,
+                },
+                MinuteCount {
+                    minute: i64::MAX,
+                    count: i64::MAX,
+                },
+                MinuteCount {
+                    minute: now,
+                    count: i64::MAX,
+                },
+                MinuteCount {
+                    minute: now,
+                    count: 1,
+                },
+            ];
+            let buckets = hourly(&minutes, now);
+            assert_eq!(buckets.len(), 168);
+            assert!(buckets.iter().all(|b| b.1 >= 0));
+        }
     }
 
     proptest! {
