@@ -155,6 +155,17 @@ pub(crate) fn fix_payload(group_id: Uuid, reason: &str) -> Value {
     json!({ "group_id": group_id, "reason": reason })
 }
 
+/// The filter of [`GroupStore::query_groups`]: $1 status, $2 language, $3
+/// the text as an escaped substring pattern, $4 as a fingerprint prefix.
+macro_rules! group_query_where {
+    () => {
+        "($1 IS NULL OR status = $1) AND ($2 IS NULL OR language = $2) \
+             AND ($3 IS NULL OR lower(exception_type) LIKE $3 ESCAPE '\\' \
+             OR lower(exception_message) LIKE $3 ESCAPE '\\' \
+             OR lower(fingerprint) LIKE $4 ESCAPE '\\')"
+    };
+}
+
 #[async_trait]
 impl GroupStore for SqliteStore {
     async fn record_occurrences(
@@ -249,6 +260,61 @@ impl GroupStore for SqliteStore {
         .await
         .map_err(db)?;
         Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn query_groups(&self, query: &GroupQuery) -> Result<GroupPage> {
+        // One static statement per sort (sqlx takes static SQL; the ORDER
+        // BY cannot be a bound parameter).
+        macro_rules! page {
+            ($order:literal) => {
+                concat!(
+                    "SELECT ",
+                    group_columns!(),
+                    " FROM error_groups WHERE ",
+                    group_query_where!(),
+                    " ORDER BY ",
+                    $order,
+                    " LIMIT $5 OFFSET $6"
+                )
+            };
+        }
+        let sql = match (query.sort, query.order) {
+            (GroupSort::LastSeen, SortOrder::Desc) => page!("last_seen DESC, id DESC"),
+            (GroupSort::LastSeen, SortOrder::Asc) => page!("last_seen ASC, id ASC"),
+            (GroupSort::FirstSeen, SortOrder::Desc) => page!("first_seen DESC, id DESC"),
+            (GroupSort::FirstSeen, SortOrder::Asc) => page!("first_seen ASC, id ASC"),
+            (GroupSort::Count, SortOrder::Desc) => page!("total_count DESC, id DESC"),
+            (GroupSort::Count, SortOrder::Asc) => page!("total_count ASC, id ASC"),
+        };
+        let (contains, prefix) = query.text_patterns().unzip();
+        let status = query.status.map(GroupStatus::as_str);
+        let language = query.language.as_deref();
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        let rows: Vec<GroupRow> = sqlx::query_as(sql)
+            .bind(status)
+            .bind(language)
+            .bind(contains.as_deref())
+            .bind(prefix.as_deref())
+            .bind(query.limit.map_or(-1, i64::from))
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let total: i64 = sqlx::query_scalar(concat!(
+            "SELECT count(*) FROM error_groups WHERE ",
+            group_query_where!()
+        ))
+        .bind(status)
+        .bind(language)
+        .bind(contains.as_deref())
+        .bind(prefix.as_deref())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(GroupPage {
+            groups: rows.into_iter().map(|r| r.0).collect(),
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     async fn set_group_status(

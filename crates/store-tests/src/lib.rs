@@ -151,6 +151,7 @@ macro_rules! conformance_tests {
             status_changes_are_compare_and_set,
             entering_queued_enqueues_one_live_fix_job,
             listing_and_counting_groups,
+            querying_groups,
             checkpoint_commits_with_its_events,
             failed_batch_stores_nothing,
             samples_keep_the_first_and_latest,

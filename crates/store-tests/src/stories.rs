@@ -394,6 +394,156 @@ pub async fn listing_and_counting_groups(db: &TestDb) {
     );
 }
 
+pub async fn querying_groups(db: &TestDb) {
+    use GroupStatus::*;
+    let store = db.open_with(StoreOptions::default()).await;
+    let event = |fingerprint: &str, language: &str, ty: &str, message: &str, at: i64| Occurrence {
+        language: language.into(),
+        exception_type: ty.into(),
+        exception_message: message.into(),
+        ..occurrence(fingerprint, at)
+    };
+    // counts: a=3, b=1, c=2, d=1; first seen: a 1000, b 2000, c 500, d 4000;
+    // last seen: a 3000, b 2000, c 5000, d 4000.
+    store
+        .record_occurrences(
+            &[
+                event("aa11", "python", "KeyError", "'sku'", 1_000),
+                event("aa11", "python", "KeyError", "'sku'", 2_000),
+                event("aa11", "python", "KeyError", "'sku'", 3_000),
+                event(
+                    "bb22",
+                    "java",
+                    "java.lang.NullPointerException",
+                    "50% off_sale",
+                    2_000,
+                ),
+                event("cc33", "python", "ValueError", "bad PRICE", 500),
+                event("cc33", "python", "ValueError", "bad PRICE", 5_000),
+                event("dd44", "go", "runtime error", "index out of range", 4_000),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+    let fingerprints = |page: &GroupPage| -> Vec<String> {
+        page.groups.iter().map(|g| g.fingerprint.clone()).collect()
+    };
+    let run = |query: GroupQuery| {
+        let store = store.clone();
+        async move { store.query_groups(&query).await.unwrap() }
+    };
+
+    let all = run(GroupQuery::default()).await;
+    assert_eq!(all.total, 4);
+    assert_eq!(
+        fingerprints(&all),
+        ["cc33", "dd44", "aa11", "bb22"],
+        "last seen first"
+    );
+    let sorted = |sort, order| GroupQuery {
+        sort,
+        order,
+        ..GroupQuery::default()
+    };
+    use GroupSort::*;
+    use SortOrder::*;
+    assert_eq!(
+        fingerprints(&run(sorted(LastSeen, Asc)).await),
+        ["bb22", "aa11", "dd44", "cc33"]
+    );
+    assert_eq!(
+        fingerprints(&run(sorted(FirstSeen, Asc)).await),
+        ["cc33", "aa11", "bb22", "dd44"]
+    );
+    assert_eq!(
+        fingerprints(&run(sorted(FirstSeen, Desc)).await),
+        ["dd44", "bb22", "aa11", "cc33"]
+    );
+    let by_count = run(sorted(Count, Desc)).await;
+    let counts: Vec<i64> = by_count.groups.iter().map(|g| g.count).collect();
+    assert_eq!(counts, [3, 2, 1, 1]);
+    assert_eq!(by_count.groups[0].fingerprint, "aa11");
+    let by_count_asc = run(sorted(Count, Asc)).await;
+    let counts: Vec<i64> = by_count_asc.groups.iter().map(|g| g.count).collect();
+    assert_eq!(counts, [1, 1, 2, 3]);
+
+    // Pages: consecutive, no overlap, the total of every match.
+    let page = |limit, offset| GroupQuery {
+        sort: Count,
+        limit: Some(limit),
+        offset,
+        ..GroupQuery::default()
+    };
+    let first = run(page(2, 0)).await;
+    let second = run(page(2, 2)).await;
+    let beyond = run(page(2, 10)).await;
+    assert_eq!((first.total, second.total, beyond.total), (4, 4, 4));
+    let mut paged = fingerprints(&first);
+    paged.extend(fingerprints(&second));
+    assert_eq!(paged, fingerprints(&by_count));
+    assert!(beyond.groups.is_empty());
+
+    // Filters.
+    let text = |text: &str| GroupQuery {
+        text: Some(text.into()),
+        ..GroupQuery::default()
+    };
+    assert_eq!(
+        fingerprints(&run(text("keyerr")).await),
+        ["aa11"],
+        "type, any case"
+    );
+    assert_eq!(
+        fingerprints(&run(text("price")).await),
+        ["cc33"],
+        "message, any case"
+    );
+    assert_eq!(
+        fingerprints(&run(text("DD4")).await),
+        ["dd44"],
+        "fingerprint prefix"
+    );
+    assert!(
+        run(text("d44")).await.groups.is_empty(),
+        "not a fingerprint infix"
+    );
+    assert_eq!(fingerprints(&run(text("50%")).await), ["bb22"]);
+    assert!(run(text("5%f")).await.groups.is_empty(), "% is literal");
+    assert!(run(text("50_")).await.groups.is_empty(), "_ is literal");
+    assert!(run(text("\\")).await.groups.is_empty(), "\\ is literal");
+    assert_eq!(fingerprints(&run(text("off_")).await), ["bb22"]);
+    assert_eq!(run(text("")).await.total, 4, "empty text filters nothing");
+    let python = run(GroupQuery {
+        language: Some("python".into()),
+        ..GroupQuery::default()
+    })
+    .await;
+    assert_eq!(fingerprints(&python), ["cc33", "aa11"]);
+    assert_eq!(python.total, 2);
+
+    let aa = group_of(&*store, "aa11").await.id;
+    transition(&*store, aa, &[New, Ignored]).await;
+    let combined = run(GroupQuery {
+        status: Some(New),
+        language: Some("python".into()),
+        text: Some("e".into()),
+        ..GroupQuery::default()
+    })
+    .await;
+    assert_eq!(fingerprints(&combined), ["cc33"]);
+    assert_eq!(combined.total, 1);
+    let ignored = run(GroupQuery {
+        status: Some(Ignored),
+        ..GroupQuery::default()
+    })
+    .await;
+    assert_eq!(
+        (fingerprints(&ignored), ignored.total),
+        (vec!["aa11".to_string()], 1)
+    );
+}
+
 // ---- ingest -------------------------------------------------------------
 
 pub async fn checkpoint_commits_with_its_events(db: &TestDb) {

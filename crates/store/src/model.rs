@@ -218,6 +218,120 @@ pub struct GroupFilter {
     pub limit: Option<u32>,
 }
 
+/// What [`crate::GroupStore::query_groups`] orders groups by. Ties are
+/// broken by id in the same direction, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupSort {
+    #[default]
+    LastSeen,
+    FirstSeen,
+    /// The total number of occurrences.
+    Count,
+}
+
+impl GroupSort {
+    pub const ALL: [GroupSort; 3] = [GroupSort::LastSeen, GroupSort::FirstSeen, GroupSort::Count];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupSort::LastSeen => "last_seen",
+            GroupSort::FirstSeen => "first_seen",
+            GroupSort::Count => "count",
+        }
+    }
+}
+
+impl FromStr for GroupSort {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        GroupSort::ALL
+            .into_iter()
+            .find(|sort| sort.as_str() == s)
+            .ok_or_else(|| StoreError::InvalidInput(format!("unknown group sort {s:?}")))
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 2] = [SortOrder::Asc, SortOrder::Desc];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+}
+
+impl FromStr for SortOrder {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        SortOrder::ALL
+            .into_iter()
+            .find(|order| order.as_str() == s)
+            .ok_or_else(|| StoreError::InvalidInput(format!("unknown sort order {s:?}")))
+    }
+}
+
+/// A filtered, sorted page of groups (the HTTP API's list). The default is
+/// every group, most recently seen first, like [`GroupFilter`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupQuery {
+    pub status: Option<GroupStatus>,
+    /// Exact language name (`python`, `java`, …).
+    pub language: Option<String>,
+    /// A case-insensitive substring of the exception type or message, or a
+    /// prefix of the fingerprint. `%` and `_` match themselves. Backends
+    /// fold case with SQL `lower()`, which SQLite applies to ASCII only.
+    pub text: Option<String>,
+    pub sort: GroupSort,
+    pub order: SortOrder,
+    /// `None`: no limit.
+    pub limit: Option<u32>,
+    /// Groups to skip before the page starts.
+    pub offset: u64,
+}
+
+impl GroupQuery {
+    /// The `LIKE` patterns for [`Self::text`], lower-cased and escaped with
+    /// `\` (use `ESCAPE '\'`): `(substring, prefix)`. `None` when there is
+    /// no text filter (an empty text filters nothing).
+    pub fn text_patterns(&self) -> Option<(String, String)> {
+        let text = self.text.as_deref().filter(|t| !t.is_empty())?;
+        let escaped = escape_like(&text.to_lowercase());
+        Some((format!("%{escaped}%"), format!("{escaped}%")))
+    }
+}
+
+/// Escapes `text` for a SQL `LIKE` pattern with `ESCAPE '\'`: the
+/// wildcards `%` and `_` and the escape character itself match literally.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One page of [`GroupQuery`] results and how many groups match in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupPage {
+    pub groups: Vec<ErrorGroup>,
+    /// Matching groups, ignoring `limit` and `offset`.
+    pub total: u64,
+}
+
 /// Number of groups per status; every status is present (zero if none).
 pub type StatusCounts = std::collections::BTreeMap<GroupStatus, u64>;
 
@@ -505,6 +619,37 @@ mod tests {
             "open".parse::<GroupStatus>(),
             Err(StoreError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards_and_fold_case() {
+        assert_eq!(escape_like(r"50%_off\x"), r"50\%\_off\\x");
+        let query = GroupQuery {
+            text: Some("Key_Err%".into()),
+            ..GroupQuery::default()
+        };
+        assert_eq!(
+            query.text_patterns(),
+            Some((r"%key\_err\%%".to_string(), r"key\_err\%%".to_string()))
+        );
+        let empty = GroupQuery {
+            text: Some(String::new()),
+            ..GroupQuery::default()
+        };
+        assert_eq!(empty.text_patterns(), None);
+        assert_eq!(GroupQuery::default().text_patterns(), None);
+    }
+
+    #[test]
+    fn sorts_and_orders_round_trip_through_their_names() {
+        for sort in GroupSort::ALL {
+            assert_eq!(sort.as_str().parse::<GroupSort>().unwrap(), sort);
+        }
+        for order in SortOrder::ALL {
+            assert_eq!(order.as_str().parse::<SortOrder>().unwrap(), order);
+        }
+        assert!("size".parse::<GroupSort>().is_err());
+        assert!("up".parse::<SortOrder>().is_err());
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub trait GroupStore: Send + Sync {
     /// Groups, most recently seen first.
     async fn list_groups(&self, filter: &GroupFilter) -> Result<Vec<ErrorGroup>>;
 
+    /// A page of groups filtered by status, language and text, sorted, and
+    /// the number of groups matching in all (for pagination). Parameters
+    /// are bound, never spliced into SQL.
+    async fn query_groups(&self, query: &GroupQuery) -> Result<GroupPage>;
+
     /// Compare-and-set: moves the group from `from` to `to` only if its
     /// status is still `from`, and says whether it did. A change the state
     /// machine forbids is an [`crate::StoreError::InvalidTransition`];
