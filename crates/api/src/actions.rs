@@ -28,9 +28,8 @@ pub enum GroupAction {
     Retry,
     Ignore,
     Resolve,
-    /// Bring back a group a person put aside: `ignored` → `queued`, and
-    /// `resolved` → `regressed`, the state machine's one way back from
-    /// `resolved` (it has no `resolved` → `queued`); both enqueue a fix job.
+    /// Bring back a group a person put aside or called fixed too soon:
+    /// `ignored` or `resolved` → `queued`, which enqueues a fix job.
     Reopen,
 }
 
@@ -59,8 +58,7 @@ impl GroupAction {
             GroupAction::Ignore => Ok(Ignored),
             GroupAction::Resolve => Ok(Resolved),
             GroupAction::Reopen => match from {
-                Ignored => Ok(Queued),
-                Resolved => Ok(Regressed),
+                Ignored | Resolved => Ok(Queued),
                 _ => Err(format!(
                     "only a resolved or ignored group can be reopened; it is {from}{}",
                     if matches!(from, Failed | Proposed | Fixing) {
@@ -257,7 +255,7 @@ mod tests {
     #[test]
     fn reopen_takes_back_only_what_a_person_put_aside() {
         assert_eq!(GroupAction::Reopen.target(Ignored), Ok(Queued));
-        assert_eq!(GroupAction::Reopen.target(Resolved), Ok(Regressed));
+        assert_eq!(GroupAction::Reopen.target(Resolved), Ok(Queued));
         for from in [New, Queued, Fixing, Proposed, Failed, Regressed] {
             let why = GroupAction::Reopen.target(from).unwrap_err();
             assert!(why.contains(from.as_str()), "{why}");
@@ -282,6 +280,6 @@ mod tests {
 
     #[test]
     fn allowed_targets_lists_the_machine() {
-        assert_eq!(allowed_targets(Resolved), "ignored, regressed");
+        assert_eq!(allowed_targets(Resolved), "queued, ignored, regressed");
     }
 }

@@ -405,8 +405,7 @@ async fn ignore_resolve_and_reopen() {
         .count();
     assert_eq!(live_after, 1.max(live_before), "one live fix job");
 
-    // Resolve, then reopen: regressed (the state machine has no
-    // resolved → queued), with a fix job.
+    // Resolve, then reopen: queued again, with a fix job.
     let answer = act(&api, id, "resolve").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(api.status_of(id).await, Resolved);
@@ -414,9 +413,9 @@ async fn ignore_resolve_and_reopen() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
     assert_eq!(
         (&answer.json["from"], &answer.json["to"]),
-        (&json!("resolved"), &json!("regressed"))
+        (&json!("resolved"), &json!("queued"))
     );
-    assert_eq!(api.status_of(id).await, Regressed);
+    assert_eq!(api.status_of(id).await, Queued);
 
     // Reopen anything else: 409 saying why.
     let answer = act(&api, id, "reopen").await;
@@ -426,7 +425,7 @@ async fn ignore_resolve_and_reopen() {
         "{}",
         answer.error()
     );
-    assert!(answer.error().contains("regressed"));
+    assert!(answer.error().contains("queued"));
 }
 
 #[tokio::test]
@@ -486,21 +485,12 @@ async fn retry_follows_the_cli_rules() {
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.json["changed"], false);
 
-    // resolved cannot be retried (reopen is the way).
+    // A resolved group a person says is not fixed: retried like reopen.
     let resolved = api.group_id("dd44").await;
     api.walk(resolved, &[New, Resolved]).await;
     let answer = act(&api, resolved, "retry").await;
-    assert_eq!(answer.status, StatusCode::CONFLICT);
-    assert!(
-        answer.error().contains("cannot become queued"),
-        "{}",
-        answer.error()
-    );
-    assert!(
-        answer.error().contains("ignored, regressed"),
-        "{}",
-        answer.error()
-    );
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    assert_eq!(api.status_of(resolved).await, Queued);
 }
 
 #[tokio::test]

@@ -180,12 +180,43 @@ pub async fn start_server(services: &mut Services) -> Result<()> {
         .clone()
         .map(|handle| Arc::new(move || handle.render()) as tracefix_server::MetricsRender);
     let shutdown = services.shutdown.clone().cancelled_owned();
-    let secret = &services.settings.forge.webhook_secret;
-    let webhooks = (!secret.is_empty())
-        .then(|| crate::proposal::webhook_router(services.store.clone(), secret.expose()));
+    let settings = &services.settings;
+    let token = (!settings.server.token.is_empty())
+        .then(|| secrecy::SecretString::from(settings.server.token.expose().to_string()));
+    let public_url = settings.forge.public_url.trim();
+    // The JSON API and the dashboard share the listener and the token.
+    let mut routes = tracefix_api::router(
+        services.store.clone(),
+        tracefix_api::ApiConfig {
+            token: token.clone(),
+            public_url: (!public_url.is_empty()).then(|| public_url.to_string()),
+        },
+    )
+    .merge(tracefix_dashboard::router(
+        services.store.clone(),
+        tracefix_dashboard::DashboardConfig {
+            token,
+            secure_cookies: public_url.starts_with("https://"),
+        },
+    ));
+    let secret = &settings.forge.webhook_secret;
+    if !secret.is_empty() {
+        routes = routes.merge(crate::proposal::webhook_router(
+            services.store.clone(),
+            secret.expose(),
+        ));
+    }
+    info!("dashboard at http://{addr}/ and the JSON API at /api/v1");
     services.spawn("http", async move {
-        tracefix_server::launch_with_listener(config, listener, sink, metrics, webhooks, shutdown)
-            .await?;
+        tracefix_server::launch_with_listener(
+            config,
+            listener,
+            sink,
+            metrics,
+            Some(routes),
+            shutdown,
+        )
+        .await?;
         Ok(())
     });
     Ok(())

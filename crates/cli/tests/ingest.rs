@@ -161,6 +161,18 @@ fn post(port: u16, path: &str, body: &str) -> String {
     reply
 }
 
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    reply
+}
+
 #[test]
 fn run_ingests_a_file_and_http_batches() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,6 +203,17 @@ fn run_ingests_a_file_and_http_batches() {
     assert!(reply.starts_with("HTTP/1.1 202"), "{reply}");
     truth.insert("LookupError".into(), 1);
     assert_eq!(groups(dir.path()), truth);
+
+    // The JSON API and the dashboard are served on the same listener.
+    let api = get(port, "/api/v1/groups?sort=count");
+    assert!(api.starts_with("HTTP/1.1 200"), "{api}");
+    let body: serde_json::Value =
+        serde_json::from_str(api.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["total"], truth.len(), "{body}");
+    let page = get(port, "/");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("LookupError"), "{page}");
+    assert!(get(port, "/api/v1/openapi.json").contains("\"openapi\""));
 
     // A new file matching the glob is picked up.
     let more = write_log(&dir.path().join("logs/other.log"), 500);

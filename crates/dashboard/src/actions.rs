@@ -16,9 +16,7 @@ pub enum Action {
     Retry,
     Ignore,
     Resolve,
-    /// Bring an ignored or resolved group back: enters `queued`. The state
-    /// machine has no `resolved → queued` edge, so a resolved group goes
-    /// `resolved → ignored → queued`, two legal compare-and-sets.
+    /// Bring an ignored or resolved group back: enters `queued`.
     Reopen,
 }
 
@@ -137,13 +135,7 @@ pub async fn apply(
         if from == to {
             return Ok(done(to));
         }
-        // The one two-step action: reopening a resolved group passes
-        // through `ignored` (see `Action::Reopen`).
-        let step = if action == Action::Reopen && from == GroupStatus::Resolved {
-            GroupStatus::Ignored
-        } else {
-            to
-        };
+        let step = to;
         // Retrying while a worker holds the fix job would take it from
         // under the worker; a group left `fixing` by a worker that died on
         // the job's last attempt has no live job, and retry is the way out.

@@ -12,7 +12,7 @@ use crate::model::GroupStatus;
 /// new | queued | regressed ──► fixing | ignored | resolved | failed
 /// fixing   ──► proposed | failed | queued (retry) | ignored | resolved
 /// proposed ──► resolved | failed | queued (fix again) | ignored
-/// resolved ──► regressed (seen again) | ignored
+/// resolved ──► regressed (seen again) | queued (reopened by a person) | ignored
 /// ignored  ──► queued | resolved
 /// failed   ──► queued | ignored | resolved
 /// ```
@@ -25,7 +25,7 @@ pub fn transition_allowed(from: GroupStatus, to: GroupStatus) -> bool {
             Fixing | Ignored | Resolved | Failed
         ) | (Fixing, Proposed | Failed | Queued | Ignored | Resolved)
             | (Proposed, Resolved | Failed | Queued | Ignored)
-            | (Resolved, Regressed | Ignored)
+            | (Resolved, Regressed | Queued | Ignored)
             | (Ignored, Queued | Resolved)
             | (Failed, Queued | Ignored | Resolved)
     )
@@ -72,7 +72,7 @@ mod tests {
             (Regressed, &[Fixing, Ignored, Resolved, Failed]),
             (Fixing, &[Proposed, Failed, Queued, Ignored, Resolved]),
             (Proposed, &[Resolved, Failed, Queued, Ignored]),
-            (Resolved, &[Regressed, Ignored]),
+            (Resolved, &[Regressed, Queued, Ignored]),
             (Ignored, &[Queued, Resolved]),
             (Failed, &[Queued, Ignored, Resolved]),
         ];
