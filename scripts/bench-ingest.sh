@@ -91,7 +91,7 @@ TOML
         exit 1
     fi
     awk -v l="$label" -v s="$(( (t1 - t0) / 1000 ))" -v e="$TRACES" -v b="$BYTES" 'BEGIN {
-        printf "| `tracefix run` into %s | %.2f | %.0f | %.0f |\n", l, s / 1e6, e / (s / 1e6), b / (s / 1e6) / 1e6 }'
+        printf "| `tracefix run --once` into %s | %.2f | %.0f | %.0f |\n", l, s / 1e6, e / (s / 1e6), b / (s / 1e6) / 1e6 }'
     echo "$(( (t1 - t0) / 1000 ))" >"$DIR/$label.us"
 }
 
@@ -118,5 +118,5 @@ echo
 for label in sqlite postgresql; do
     [ -f "$DIR/$label.us" ] || continue
     awk -v l="$label" -v r="$(cat "$DIR/$label.us")" -v s="$scan_us" 'BEGIN {
-        printf "%s: `tracefix run` took %.2f times as long as `tracefix scan`\n", l, r / s }'
+        printf "%s: `tracefix run --once` took %.2f times as long as `tracefix scan`\n", l, r / s }'
 done
