@@ -10,8 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde_json::{Value, json};
 use tracefix_store_any::{
-    AttemptFilter, ErrorGroup, GroupFilter, GroupStatus, Job, JobFilter, JobStatus, Store,
-    transition_allowed,
+    AttemptFilter, ErrorGroup, GroupFilter, GroupStatus, Job, JobFilter, Store,
 };
 use uuid::Uuid;
 
@@ -345,86 +344,28 @@ pub enum Change {
     Retry,
 }
 
-impl Change {
-    fn target(self) -> GroupStatus {
-        match self {
-            Change::Ignore => GroupStatus::Ignored,
-            Change::Resolve => GroupStatus::Resolved,
-            Change::Retry => GroupStatus::Queued,
-        }
-    }
-}
-
-/// A compare-and-set from whatever the status is now; read again and
-/// retried when another process changed it in between.
+/// A compare-and-set from whatever the status is now, by the rules the API
+/// and the dashboard use too (`tracefix_api::actions`).
 pub async fn change_status(store: &dyn Store, args: &IdArg, change: Change) -> Result<()> {
+    use tracefix_api::actions::{ActionError, GroupAction, apply};
     let id = args.id;
-    let to = change.target();
-    for _ in 0..5 {
-        let group = store
-            .group(id)
-            .await?
-            .ok_or_else(|| anyhow!("there is no group {id}"))?;
-        let from = group.status;
-        if from == to {
-            println!("group {id} is already {to}");
-            return Ok(());
-        }
-        // Retrying while a worker holds the fix job would take it away
-        // from under the worker; but a group left `fixing` by a worker
-        // that died on the job's last attempt has no live job, and retry
-        // is the way out.
-        let held = matches!(change, Change::Retry)
-            && from == GroupStatus::Fixing
-            && has_live_job(store, id).await?;
-        let allowed = transition_allowed(from, to) && !held;
-        if !allowed {
-            let can: Vec<&str> = GroupStatus::ALL
-                .iter()
-                .filter(|s| transition_allowed(from, **s))
-                .map(|s| s.as_str())
-                .collect();
-            let why = match (change, from) {
-                (Change::Retry, GroupStatus::Fixing) => {
-                    " and a worker holds its fix job".to_string()
-                }
-                (Change::Retry, GroupStatus::New | GroupStatus::Regressed) => {
-                    " (its fix job is already waiting)".to_string()
-                }
-                _ => String::new(),
-            };
-            bail!(
-                "group {id} is {from}{why}; it cannot become {to} (from {from} it can become: {})",
-                can.join(", ")
-            );
-        }
-        if store.set_group_status(id, from, to, None).await? {
-            let note = if to == GroupStatus::Queued {
+    let action = match change {
+        Change::Ignore => GroupAction::Ignore,
+        Change::Resolve => GroupAction::Resolve,
+        Change::Retry => GroupAction::Retry,
+    };
+    match apply(store, id, action).await {
+        Ok(done) if !done.changed => println!("group {id} is already {}", done.to),
+        Ok(done) => {
+            let note = if done.to == GroupStatus::Queued {
                 " (a fix job is waiting for a worker)"
             } else {
                 ""
             };
-            println!("group {id}: {from} → {to}{note}");
-            return Ok(());
+            println!("group {id}: {} → {}{note}", done.from, done.to);
         }
+        Err(ActionError::Refused { why, .. }) => bail!("group {id}: {why}"),
+        Err(e) => return Err(e.into()),
     }
-    bail!("group {id} kept changing while it was being updated; try again")
-}
-
-/// Whether the group has a ready or leased job (an expired lease counts:
-/// another worker may take it up).
-async fn has_live_job(store: &dyn Store, group: Uuid) -> Result<bool> {
-    for status in [JobStatus::Ready, JobStatus::Leased] {
-        let jobs = store
-            .list_jobs(&JobFilter {
-                status: Some(status),
-                group_id: Some(group),
-                limit: Some(1),
-            })
-            .await?;
-        if !jobs.is_empty() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(())
 }

@@ -103,11 +103,12 @@ impl ActionOutcome {
 pub enum ActionError {
     #[error("there is no group {0}")]
     NoGroup(Uuid),
-    #[error("the group is {from}{why}; it cannot be {action}")]
+    /// The state machine (or a worker holding the job) refuses; `why` says so.
+    #[error("The group cannot be {action}: {why}")]
     NotAllowed {
         from: GroupStatus,
         action: &'static str,
-        why: &'static str,
+        why: String,
     },
     #[error("the group kept changing while it was being updated; try again")]
     Contended,
@@ -115,55 +116,35 @@ pub enum ActionError {
     Store(#[from] StoreError),
 }
 
-/// Applies `action` to group `id`.
+/// Applies `action` to group `id`, by the rules the CLI and the JSON API
+/// use too (`tracefix_api::actions`).
 pub async fn apply(
     store: &dyn Store,
     id: Uuid,
     action: Action,
 ) -> Result<ActionOutcome, ActionError> {
-    let to = action.target();
-    let mut first_seen: Option<GroupStatus> = None;
-    for _ in 0..5 {
-        let group = store.group(id).await?.ok_or(ActionError::NoGroup(id))?;
-        let from = group.status;
-        let original = *first_seen.get_or_insert(from);
-        let done = |to| ActionOutcome {
+    use tracefix_api::actions::{self as rules, GroupAction};
+    let rule = match action {
+        Action::Retry => GroupAction::Retry,
+        Action::Ignore => GroupAction::Ignore,
+        Action::Resolve => GroupAction::Resolve,
+        Action::Reopen => GroupAction::Reopen,
+    };
+    match rules::apply(store, id, rule).await {
+        Ok(done) => Ok(ActionOutcome {
             action,
-            from: original,
-            to,
-        };
-        if from == to {
-            return Ok(done(to));
-        }
-        let step = to;
-        // Retrying while a worker holds the fix job would take it from
-        // under the worker; a group left `fixing` by a worker that died on
-        // the job's last attempt has no live job, and retry is the way out.
-        let held = action == Action::Retry
-            && from == GroupStatus::Fixing
-            && has_live_job(store, id).await?;
-        let reopen_only = action == Action::Reopen
-            && !matches!(from, GroupStatus::Ignored | GroupStatus::Resolved);
-        if held || reopen_only || !transition_allowed(from, step) {
-            let why = match (action, from) {
-                (Action::Retry, GroupStatus::Fixing) => " and a worker holds its fix job",
-                (Action::Retry, GroupStatus::New | GroupStatus::Regressed) => {
-                    " (its fix job is already waiting)"
-                }
-                (Action::Reopen, _) => " (only ignored or resolved groups reopen)",
-                _ => "",
-            };
-            return Err(ActionError::NotAllowed {
-                from,
-                action: past_tense(action),
-                why,
-            });
-        }
-        if store.set_group_status(id, from, step, None).await? && step == to {
-            return Ok(done(to));
-        }
+            from: done.from,
+            to: done.to,
+        }),
+        Err(rules::ActionError::NotFound(id)) => Err(ActionError::NoGroup(id)),
+        Err(rules::ActionError::Refused { from, why, .. }) => Err(ActionError::NotAllowed {
+            from,
+            action: past_tense(action),
+            why,
+        }),
+        Err(rules::ActionError::Contended(_)) => Err(ActionError::Contended),
+        Err(rules::ActionError::Store(e)) => Err(ActionError::Store(e)),
     }
-    Err(ActionError::Contended)
 }
 
 fn past_tense(action: Action) -> &'static str {

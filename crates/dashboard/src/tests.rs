@@ -465,7 +465,7 @@ async fn ignore_then_reopen_and_refusals() {
     assert!(
         refused
             .body
-            .contains("the group is new (its fix job is already waiting); it cannot be retried"),
+            .contains("The group cannot be retried: it is new (its fix job is already waiting)"),
         "{}",
         refused.body
     );
