@@ -25,25 +25,12 @@ use uuid::Uuid;
 
 use crate::groups::parse_id;
 use crate::store_open;
+use crate::table::rfc3339;
 
+/// Which trace: a stored group, or a file (needing no store); and where the
+/// repository is.
 #[derive(Debug, Args)]
-pub struct ContextArgs {
-    /// A group's id (from `tracefix groups`); or give --trace.
-    #[arg(value_name = "GROUP_ID", value_parser = parse_id, required_unless_present = "trace", conflicts_with = "trace")]
-    pub group: Option<Uuid>,
-    /// A file holding a stack trace (its first trace is used); needs no store.
-    #[arg(long, value_name = "FILE")]
-    pub trace: Option<PathBuf>,
-    /// The repository checkout (default: repo.path).
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
-    /// One JSON object: snippets, estimated_tokens, system, prompt.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct FixArgs {
+pub struct Target {
     /// A group's id (from `tracefix groups`); or give --trace.
     #[arg(value_name = "GROUP_ID", value_parser = parse_id, required_unless_present = "trace", conflicts_with = "trace")]
     pub group: Option<Uuid>,
@@ -54,6 +41,21 @@ pub struct FixArgs {
     /// every attempt works in a git worktree of its own.
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// One JSON object: snippets, estimated_tokens, system, prompt.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub target: Target,
     /// Stop before the model call (shows what would be sent).
     #[arg(long)]
     pub dry_run: bool,
@@ -203,12 +205,6 @@ fn event_from_file(path: &Path) -> Result<ErrorEvent> {
         .with_context(|| format!("no stack trace found in {}", path.display()))
 }
 
-fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 /// A group's request: its first kept sample, detected again (the sample is
 /// the trace's raw text), with the group's counts.
 async fn request_for_group(store: &dyn Store, group: &ErrorGroup) -> Result<FixRequest> {
@@ -216,14 +212,13 @@ async fn request_for_group(store: &dyn Store, group: &ErrorGroup) -> Result<FixR
     let event = samples
         .iter()
         .find_map(|s| {
-            Engine::scan_bytes(Config::default(), s.text.as_bytes())
-                .into_iter()
-                .find(|e| e.fingerprint == group.fingerprint)
-                .or_else(|| {
-                    Engine::scan_bytes(Config::default(), s.text.as_bytes())
-                        .into_iter()
-                        .next()
-                })
+            // The event of this group, else the sample's first (a cut sample
+            // can fingerprint differently).
+            let mut events = Engine::scan_bytes(Config::default(), s.text.as_bytes());
+            let ours = events
+                .iter()
+                .position(|e| e.fingerprint == group.fingerprint);
+            (!events.is_empty()).then(|| events.swap_remove(ours.unwrap_or(0)))
         })
         .with_context(|| {
             format!(
@@ -240,12 +235,8 @@ async fn request_for_group(store: &dyn Store, group: &ErrorGroup) -> Result<FixR
 }
 
 /// The request of `--trace FILE` (no store needed) or of a stored group.
-async fn load_request(
-    settings: &Settings,
-    trace: Option<&Path>,
-    group: Option<Uuid>,
-) -> Result<FixRequest> {
-    let id = match (trace, group) {
+async fn load_request(settings: &Settings, target: &Target) -> Result<FixRequest> {
+    let id = match (target.trace.as_deref(), target.group) {
         (Some(path), _) => return Ok(FixRequest::new(event_from_file(path)?)),
         (None, Some(id)) => id,
         (None, None) => bail!("give a GROUP_ID or --trace FILE"),
@@ -267,8 +258,8 @@ pub fn context(loaded: Loaded, args: ContextArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let request = load_request(&settings, args.trace.as_deref(), args.group).await?;
-        let config = fix_config(&settings, args.repo.as_deref())?;
+        let request = load_request(&settings, &args.target).await?;
+        let config = fix_config(&settings, args.target.repo.as_deref())?;
         let fixer = Fixer::new(config, redactor(&settings)?, None)?;
         let prepared = match fixer.prepare(&request)? {
             Ok(p) => p,
@@ -309,8 +300,8 @@ pub fn fix(loaded: Loaded, args: FixArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let request = load_request(&settings, args.trace.as_deref(), args.group).await?;
-        let config = fix_config(&settings, args.repo.as_deref())?;
+        let request = load_request(&settings, &args.target).await?;
+        let config = fix_config(&settings, args.target.repo.as_deref())?;
         let client = if args.dry_run {
             None
         } else {

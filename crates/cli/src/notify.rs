@@ -10,6 +10,7 @@ use tracefix_notify::{Notification, NotificationKind, Notifier};
 use tracefix_store_any::ErrorGroup;
 
 use crate::fix::redactor;
+use crate::table::rfc3339;
 
 pub fn notifiers(settings: &Settings) -> Result<Vec<Arc<dyn Notifier>>> {
     let n = &settings.notify;
@@ -52,12 +53,6 @@ pub fn notification(
             )
         })
         .unwrap_or_default();
-    let time = |ms: i64| {
-        jiff::Timestamp::from_millisecond(ms)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
-    let public = settings.forge.public_url.trim_end_matches('/');
     Notification {
         kind,
         group_id: group.id.to_string(),
@@ -69,15 +64,21 @@ pub fn notification(
         exception_type: group.exception_type.clone(),
         message: group.exception_message.clone(),
         count: u64::try_from(group.count).unwrap_or(0),
-        first_seen: time(group.first_seen),
-        last_seen: time(group.last_seen),
+        first_seen: rfc3339(group.first_seen),
+        last_seen: rfc3339(group.last_seen),
         status: group.status.to_string(),
         pull_request_url: None,
         reason: None,
-        group_url: (!public.is_empty()).then(|| format!("{public}/groups/{}", group.id)),
+        group_url: group_url(settings, group.id),
         trace: trace.map(str::to_string),
         language: Some(group.language.clone()),
     }
+}
+
+/// The group's page on the dashboard, when `forge.public_url` says where it is.
+pub fn group_url(settings: &Settings, id: uuid::Uuid) -> Option<String> {
+    let public = settings.forge.public_url.trim().trim_end_matches('/');
+    (!public.is_empty()).then(|| format!("{public}/groups/{id}"))
 }
 
 /// Sends `n` to every channel; failures are logged.

@@ -21,6 +21,8 @@ use tracefix_notify::{NotificationKind, Notifier};
 use tracefix_store_any::{AttemptFilter, ErrorGroup, GroupStatus, Proposal, ProposalState, Store};
 use uuid::Uuid;
 
+use crate::table::rfc3339;
+
 /// The forge client of `[forge]`, tokens from the environment where the
 /// file has none; `None` for `local`.
 pub fn forge_client(settings: &Settings) -> Result<Option<Arc<dyn Forge>>> {
@@ -107,14 +109,8 @@ impl Publisher {
             .unwrap_or_default();
         let (test_command, test_output) = (text("test_command"), text("test_output"));
         let fence = markdown_fence(&[&trace, &test_output]);
-        let time = |ms: i64| {
-            jiff::Timestamp::from_millisecond(ms)
-                .map(|t| t.to_string())
-                .unwrap_or_default()
-        };
-        let (first_seen, last_seen) = (time(group.first_seen), time(group.last_seen));
-        let public = self.settings.forge.public_url.trim_end_matches('/');
-        let group_url = (!public.is_empty()).then(|| format!("{public}/groups/{}", group.id));
+        let (first_seen, last_seen) = (rfc3339(group.first_seen), rfc3339(group.last_seen));
+        let group_url = crate::notify::group_url(&self.settings, group.id);
         let exception = format!("{}: {}", group.exception_type, group.exception_message);
         let explanation = text("explanation");
         let model = text("model");

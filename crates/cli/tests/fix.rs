@@ -119,26 +119,9 @@ fn fake_model_with(script: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> 
 
 fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Value>>, script: &Script) {
     loop {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
-            }
-        }
-        let head = String::from_utf8_lossy(&head).to_string();
-        let length: usize = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().ok())?
-            })
-            .unwrap_or(0);
-        let mut body = vec![0u8; length];
-        stream.read_exact(&mut body).unwrap();
-        let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let Some((head, request)) = read_request(&mut stream) else {
+            return;
+        };
         assert!(head.starts_with("POST /v1/chat/completions "), "{head}");
         let reply = script(&request);
         seen.lock().unwrap().push(request);
@@ -793,29 +776,10 @@ fn fake_receiver() -> (u16, Received) {
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                match stream.read(&mut byte) {
-                    Ok(1) => head.push(byte[0]),
-                    _ => break,
-                }
-            }
-            let head = String::from_utf8_lossy(&head).to_string();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .unwrap_or(0);
-            let mut body = vec![0u8; length];
-            let _ = stream.read_exact(&mut body);
-            record
-                .lock()
-                .unwrap()
-                .push((head, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            let Some(request) = read_request(&mut stream) else {
+                continue;
+            };
+            record.lock().unwrap().push(request);
             let _ = stream.write_all(
                 b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
             );
@@ -872,26 +836,9 @@ fn fake_github() -> (u16, Arc<Mutex<FakeGithub>>) {
             let state = shared.clone();
             thread::spawn(move || {
                 loop {
-                    let mut head = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !head.ends_with(b"\r\n\r\n") {
-                        match stream.read(&mut byte) {
-                            Ok(1) => head.push(byte[0]),
-                            _ => return,
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&head).to_string();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse().ok())?
-                        })
-                        .unwrap_or(0);
-                    let mut body = vec![0u8; length];
-                    stream.read_exact(&mut body).unwrap();
-                    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let Some((head, body)) = read_request(&mut stream) else {
+                        return;
+                    };
                     let mut words = head.split_whitespace();
                     let method = words.next().unwrap_or("").to_string();
                     let target = words.next().unwrap_or("").to_string();
@@ -1247,4 +1194,29 @@ fn pull_requests_are_opened_once_and_followed_to_their_end() {
     assert_eq!(shown["proposal"]["state"], "closed");
     stop_run(child);
     assert_untouched(repo.path());
+}
+
+/// One HTTP/1.1 request from `stream`: its head and its JSON body (`null`
+/// when the body is not JSON); `None` once the client has closed.
+fn read_request(stream: &mut TcpStream) -> Option<(String, Value)> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).ok()?;
+    Some((head, serde_json::from_slice(&body).unwrap_or(Value::Null)))
 }
