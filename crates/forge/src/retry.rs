@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use tracefix_backoff::{Backoff, WAIT_CEILING};
 
 use crate::settings::ForgeSettings;
 
@@ -29,22 +30,12 @@ impl RetryPolicy {
         }
     }
 
-    /// Upper bound of the wait before retry number `retry` (0-based):
-    /// `base * 2^retry`, at most `max`.
-    pub fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.max)
-    }
-
     /// Full jitter: uniform in `[0, ceiling]`, which spreads the retries of
     /// parallel workers instead of synchronising them.
     pub fn jittered(&self, retry: u32, unit: f64) -> Duration {
-        self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
+        Backoff::new(self.base, self.max).jittered(retry, unit)
     }
 }
-
-/// Longest wait read from a header; anything longer is treated as this.
-const WAIT_CEILING: Duration = Duration::from_secs(24 * 3600);
 
 /// How a failed answer should be handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,24 +97,7 @@ pub(crate) fn rate_limit_reset(headers: &HeaderMap, now: SystemTime) -> Option<S
     Some(at.clamp(now, now + WAIT_CEILING))
 }
 
-/// Reads `retry-after` (seconds, or an HTTP date relative to `now`).
-pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(
-                secs.min(WAIT_CEILING.as_secs_f64()),
-            ));
-        }
-        return None;
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(now)
-            .unwrap_or(Duration::ZERO)
-            .min(WAIT_CEILING),
-    )
-}
+pub(crate) use tracefix_backoff::parse_retry_after;
 
 #[cfg(test)]
 mod tests {
@@ -225,33 +199,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn ceiling_doubles_up_to_max() {
-        let p = RetryPolicy {
-            max_retries: 10,
-            base: Duration::from_millis(100),
-            max: Duration::from_millis(1000),
-            rate_limit_max_wait: Duration::from_secs(1),
-        };
-        let ceilings: Vec<u128> = (0..6).map(|r| p.ceiling(r).as_millis()).collect();
-        assert_eq!(ceilings, [100, 200, 400, 800, 1000, 1000]);
-        assert_eq!(p.ceiling(200), Duration::from_millis(1000));
-    }
-
     proptest! {
-        #[test]
-        fn jitter_stays_within_bounds(base_ms in 0u64..5000, max_ms in 0u64..120_000, retry in 0u32..100, unit in -1.0f64..2.0) {
-            let p = RetryPolicy {
-                max_retries: 100,
-                base: Duration::from_millis(base_ms),
-                max: Duration::from_millis(max_ms.max(base_ms)),
-                rate_limit_max_wait: Duration::ZERO,
-            };
-            let wait = p.jittered(retry, unit);
-            prop_assert!(wait <= p.max);
-            prop_assert!(wait <= p.ceiling(retry));
-        }
-
         #[test]
         fn resets_stay_within_a_day(retry_after in "\\PC{0,30}", remaining in "\\PC{0,5}", reset in "\\PC{0,25}") {
             let mut map = HeaderMap::new();

@@ -1,9 +1,9 @@
 //! Retries with exponential backoff, full jitter and `retry-after`.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use tracefix_backoff::Backoff;
 
 use crate::error::LlmError;
 use crate::settings::LlmSettings;
@@ -27,17 +27,10 @@ impl RetryPolicy {
         }
     }
 
-    /// Upper bound of the wait before retry number `retry` (0-based):
-    /// `base * 2^retry`, at most `max`.
-    pub fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.max)
-    }
-
     /// Full jitter: uniform in `[0, ceiling]`, which spreads the retries of
     /// parallel workers instead of synchronising them.
     pub fn jittered(&self, retry: u32, unit: f64) -> Duration {
-        self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
+        Backoff::new(self.base, self.max).jittered(retry, unit)
     }
 
     /// The wait before the next attempt, or `None` when the error must go
@@ -96,118 +89,12 @@ where
     }
 }
 
-/// Longest wait read from a header; anything longer is treated as this, and
-/// then exceeds any sane `retry_after_max`.
-const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 3600);
-
-/// Reads `retry-after-ms` (OpenAI and Anthropic send it) or `retry-after`
-/// (seconds, or an HTTP date relative to `now`).
-pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
-    {
-        return Some(Duration::from_secs_f64(
-            (ms / 1000.0).min(RETRY_AFTER_CEILING.as_secs_f64()),
-        ));
-    }
-    let value = header("retry-after")?;
-    if let Ok(secs) = value.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(
-                secs.min(RETRY_AFTER_CEILING.as_secs_f64()),
-            ));
-        }
-        return None;
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(now)
-            .unwrap_or(Duration::ZERO)
-            .min(RETRY_AFTER_CEILING),
-    )
-}
+pub(crate) use tracefix_backoff::parse_retry_after;
 
 #[cfg(test)]
 mod tests {
+    // Backoff and `retry-after` parsing are tested in `tracefix-backoff`.
     use super::*;
-    use proptest::prelude::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        map
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "7")]), now),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "1.5")]), now),
-            Some(Duration::from_millis(1500))
-        );
-        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT.
-        assert_eq!(
-            parse_retry_after(
-                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT")]),
-                now
-            ),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after(
-                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]),
-                now
-            ),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(
-            parse_retry_after(
-                &headers(&[("retry-after", "7"), ("retry-after-ms", "250")]),
-                now
-            ),
-            Some(Duration::from_millis(250))
-        );
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "soon")]), now),
-            None
-        );
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "-3")]), now),
-            None
-        );
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "1e30")]), now),
-            Some(RETRY_AFTER_CEILING)
-        );
-        assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
-    }
-
-    #[test]
-    fn ceiling_doubles_up_to_max() {
-        let p = RetryPolicy {
-            max_retries: 10,
-            base: Duration::from_millis(100),
-            max: Duration::from_millis(1000),
-            retry_after_max: Duration::from_secs(1),
-        };
-        let ceilings: Vec<u128> = (0..6).map(|r| p.ceiling(r).as_millis()).collect();
-        assert_eq!(ceilings, [100, 200, 400, 800, 1000, 1000]);
-        assert_eq!(p.ceiling(200), Duration::from_millis(1000));
-    }
 
     #[test]
     fn long_server_waits_go_back_to_the_caller() {
@@ -231,34 +118,5 @@ mod tests {
         assert_eq!(p.delay_for(&http(Some(Duration::from_secs(60))), 0), None);
         assert_eq!(p.delay_for(&http(None), 3), None);
         assert_eq!(p.delay_for(&LlmError::Config(String::new()), 0), None);
-    }
-
-    proptest! {
-        #[test]
-        fn jitter_stays_within_bounds(base_ms in 0u64..5000, max_ms in 0u64..120_000, retry in 0u32..100, unit in -1.0f64..2.0) {
-            let p = RetryPolicy {
-                max_retries: 100,
-                base: Duration::from_millis(base_ms),
-                max: Duration::from_millis(max_ms.max(base_ms)),
-                retry_after_max: Duration::ZERO,
-            };
-            let wait = p.jittered(retry, unit);
-            prop_assert!(wait <= p.max);
-            prop_assert!(wait <= p.ceiling(retry));
-        }
-
-        #[test]
-        fn retry_after_never_panics(value in "\\PC{0,40}", ms in proptest::option::of("\\PC{0,20}")) {
-            let mut map = HeaderMap::new();
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                map.insert("retry-after", v);
-            }
-            if let Some(ms) = ms && let Ok(v) = HeaderValue::from_str(&ms) {
-                map.insert("retry-after-ms", v);
-            }
-            if let Some(wait) = parse_retry_after(&map, SystemTime::now()) {
-                prop_assert!(wait <= RETRY_AFTER_CEILING);
-            }
-        }
     }
 }
